@@ -1,0 +1,49 @@
+package record
+
+import (
+	"bytes"
+	"testing"
+)
+
+var benchLines = [][]byte{
+	[]byte("2 12345678 7ffd6527-ce80-4e57-a949-f9a45824ebe2 172.17.1.100 172.17.1.101 59113 20756 6 17 1325 1587983051 1587983052 ACCEPT OK"),
+	[]byte("2 12345678 7ffd6527-ce80-4e57-a949-f9a45824ebe2 203.0.113.12 10.7.1.9 443 51234 6 1200 1048576 1587983051 1587983112 REJECT OK"),
+	[]byte("2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK"),
+}
+
+func benchmarkParse(b *testing.B, need FieldSet) {
+	var r Record
+	n := 0
+	for _, l := range benchLines {
+		n += len(l)
+	}
+	b.SetBytes(int64(n / len(benchLines)))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := Parse(benchLines[i%len(benchLines)], need, &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseAll(b *testing.B)    { benchmarkParse(b, AllFields) }
+func BenchmarkParseAction(b *testing.B) { benchmarkParse(b, FieldSet(0).With(ActionField)) }
+
+func BenchmarkScanner(b *testing.B) {
+	var buf bytes.Buffer
+	for i := 0; i < 10000; i++ {
+		buf.Write(benchLines[i%len(benchLines)])
+		buf.WriteByte('\n')
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := NewScanner(bytes.NewReader(data), "bench", AllFields)
+		for s.Scan() {
+		}
+		if s.Err() != nil {
+			b.Fatal(s.Err())
+		}
+	}
+}

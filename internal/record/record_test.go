@@ -1,0 +1,226 @@
+package record
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// The examples from the service's documentation, which any reader must handle.
+const productExamples = `2 12345678 7ffd6527-ce80-4e57-a949-f9a45824ebe2 172.17.1.100 172.17.1.101 59113 20756 6 17 1325 1587983051 1587983052 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
+2 123456789010 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - SKIPDATA
+2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
+`
+
+func TestParseProductExamples(t *testing.T) {
+	lines := strings.Split(strings.TrimSpace(productExamples), "\n")
+	var r Record
+	for _, line := range lines {
+		if err := Parse([]byte(line), AllFields, &r); err != nil {
+			t.Fatalf("Parse(%q): %v", line, err)
+		}
+		if got := string(AppendText(nil, &r)); got != line {
+			t.Errorf("round trip:\n got %s\nwant %s", got, line)
+		}
+	}
+
+	if err := Parse([]byte(lines[0]), AllFields, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.SrcAddr != netip.MustParseAddr("172.17.1.100") || r.DstPort != 20756 || r.Protocol != 6 ||
+		r.Packets != 17 || r.Bytes != 1325 || r.Start != 1587983051 || r.Action != Accept || r.Status != OK {
+		t.Errorf("fields of first example wrong: %+v", r)
+	}
+
+	if err := Parse([]byte(lines[1]), AllFields, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Has(SrcAddr) || r.Has(Packets) || r.Has(ActionField) || !r.Has(Start) || r.Status != NoData {
+		t.Errorf("NODATA record: present=%b status=%v", r.Present, r.Status)
+	}
+	if _, ok := r.Uint(Bytes); ok {
+		t.Error("absent bytes reported present")
+	}
+
+	if err := Parse([]byte(lines[4]), AllFields, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Has(SrcPort) || r.SrcPort != 0 || r.Protocol != 1 {
+		t.Errorf("ICMP record must keep port 0 as a present zero: %+v", r)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		line string
+		want string
+	}{
+		{"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT", "expected 14 fields, found 13"},
+		{"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK extra", "expected 14 fields, found 15"},
+		{"2 1 eni 1.2.3.256 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK", `invalid srcaddr "1.2.3.256"`},
+		{"2 1 eni 1.2.3.4 fe80::1%eth0 1 2 6 1 1 1 2 ACCEPT OK", `invalid dstaddr "fe80::1%eth0"`},
+		{"2 1 eni 1.2.3.4 5.6.7.8 65536 2 6 1 1 1 2 ACCEPT OK", `invalid srcport "65536"`},
+		{"2 1 eni 1.2.3.4 5.6.7.8 1 2 256 1 1 1 2 ACCEPT OK", `invalid protocol "256"`},
+		{"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 -1 1 1 2 ACCEPT OK", `invalid packets "-1"`},
+		{"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 18446744073709551616 1 2 ACCEPT OK", `invalid bytes "18446744073709551616"`},
+		{"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ALLOW OK", `invalid action "ALLOW"`},
+		{"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT FINE", `invalid log_status "FINE"`},
+		{"2 1 eni 01.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK", `invalid srcaddr "01.2.3.4"`},
+	}
+	var r Record
+	for _, tt := range tests {
+		err := Parse([]byte(tt.line), AllFields, &r)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q) = %v, want %q", tt.line, err, tt.want)
+		}
+	}
+}
+
+func TestParseOnlyNeededFields(t *testing.T) {
+	// A bad address in a field the query does not need does not stop it; the
+	// field count is always checked.
+	line := []byte("2 1 eni not-an-ip 5.6.7.8 1 2 6 1 1 1 2 REJECT OK")
+	var r Record
+	if err := Parse(line, FieldSet(0).With(ActionField), &r); err != nil {
+		t.Fatalf("Parse(action only): %v", err)
+	}
+	if r.Action != Reject || r.Present != FieldSet(0).With(ActionField) {
+		t.Errorf("action only: %+v", r)
+	}
+	if err := Parse(line, AllFields, &r); err == nil {
+		t.Error("full parse accepted a bad srcaddr")
+	}
+}
+
+func TestScanner(t *testing.T) {
+	in := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\r\n" +
+		strings.ReplaceAll(strings.TrimSpace(productExamples), "\n", "\r\n") + "\r\n\r\n" +
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK" // no final newline
+
+	var gz bytes.Buffer
+	// Two gzip members back to back, as concatenated objects are.
+	half := len(in) / 2
+	for _, part := range []string{in[:half], in[half:]} {
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(part))
+		zw.Close()
+	}
+
+	for name, data := range map[string][]byte{"plain": []byte(in), "gzip": gz.Bytes()} {
+		t.Run(name, func(t *testing.T) {
+			text, err := Decompress(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := NewScanner(text, "test.log", AllFields)
+			var n, rejects int
+			for s.Scan() {
+				n++
+				if s.Record().Action == Reject {
+					rejects++
+				}
+			}
+			if err := s.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if n != 6 || rejects != 1 {
+				t.Errorf("got %d records, %d rejects; want 6, 1", n, rejects)
+			}
+		})
+	}
+}
+
+func TestScannerErrors(t *testing.T) {
+	in := "2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK\n" +
+		"garbage line\n" +
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK\n" +
+		strings.Repeat("x", MaxLineLength+10) + "\n" +
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK\n"
+
+	s := NewScanner(strings.NewReader(in), "a/b.log", AllFields)
+	for s.Scan() {
+	}
+	var le *LineError
+	if !errors.As(s.Err(), &le) || le.Line != 2 || le.Source != "a/b.log" {
+		t.Fatalf("Err() = %v, want a LineError at a/b.log:2", s.Err())
+	}
+	if got := s.Err().Error(); got != "a/b.log:2: expected 14 fields, found 2" {
+		t.Errorf("message = %q", got)
+	}
+
+	s = NewScanner(strings.NewReader(in), "a/b.log", AllFields)
+	s.SkipInvalid(true)
+	n := 0
+	for s.Scan() {
+		n++
+	}
+	if s.Err() != nil || n != 3 || s.Skipped() != 2 {
+		t.Errorf("skip-invalid: n=%d skipped=%d err=%v; want 3, 2, nil", n, s.Skipped(), s.Err())
+	}
+
+	if err := checkHeader([]byte("version account-id srcaddr")); err == nil {
+		t.Error("a header of another layout was accepted")
+	}
+}
+
+func TestTruncatedGzip(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Repeat("2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK\n", 1000)))
+	zw.Close()
+	data := gz.Bytes()[:gz.Len()/2]
+	text, err := Decompress(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScanner(text, "x.log.gz", AllFields)
+	for s.Scan() {
+	}
+	var se *SourceError
+	if !errors.As(s.Err(), &se) || se.Source != "x.log.gz" {
+		t.Fatalf("Err() = %v, want a SourceError naming x.log.gz", s.Err())
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, line := range strings.Split(productExamples, "\n") {
+		f.Add([]byte(line))
+	}
+	f.Add([]byte("2 1 eni ::ffff:1.2.3.4 fe80::1 1 2 6 1 1 1 2 REJECT OK"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var r Record
+		if err := Parse(line, AllFields, &r); err != nil {
+			return
+		}
+		// A line that parses prints back to a line that parses to the same record.
+		text := AppendText(nil, &r)
+		var again Record
+		if err := Parse(text, AllFields, &again); err != nil {
+			t.Fatalf("re-parse of %q: %v", text, err)
+		}
+		if string(AppendText(nil, &again)) != string(text) {
+			t.Fatalf("round trip changed %q", text)
+		}
+	})
+}
+
+func FuzzScanner(f *testing.F) {
+	f.Add([]byte(productExamples), false)
+	f.Add([]byte("version account-id\n\r\n\n"), true)
+	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
+		text, err := Decompress(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		s := NewScanner(text, "fuzz", AllFields)
+		s.SkipInvalid(skip)
+		for s.Scan() {
+			_ = AppendText(nil, s.Record())
+		}
+	})
+}

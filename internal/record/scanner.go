@@ -1,0 +1,211 @@
+package record
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// MaxLineLength is the longest line a Scanner accepts. A version-2 record
+// with two full IPv6 addresses is well under 300 bytes.
+const MaxLineLength = 64 << 10
+
+// LineError is a malformed line, located by source name and line number.
+type LineError struct {
+	Source string
+	Line   int
+	Err    error
+}
+
+func (e *LineError) Error() string {
+	return fmt.Sprintf("%s:%d: %v", e.Source, e.Line, e.Err)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// SourceError is a failure to read a source as a whole, such as a truncated
+// or corrupt gzip stream.
+type SourceError struct {
+	Source string
+	Err    error
+}
+
+func (e *SourceError) Error() string { return fmt.Sprintf("%s: %v", e.Source, e.Err) }
+
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// Decompress returns a reader of r's text: r itself when it is plain text,
+// or a gzip reader (multi-member streams included) when it starts with the
+// gzip magic bytes.
+func Decompress(r io.Reader) (io.Reader, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	magic, err := br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return zr, nil
+	}
+	return br, nil
+}
+
+// Scanner reads records line by line. It skips blank lines and a header line
+// naming the fields, accepts \n and \r\n line ends and a missing final
+// newline, and parses only the fields it is asked for.
+type Scanner struct {
+	br          *bufio.Reader
+	source      string
+	need        FieldSet
+	skipInvalid bool
+
+	rec     Record
+	line    int
+	skipped int
+	err     error
+	first   bool
+}
+
+// NewScanner returns a Scanner reading text (already decompressed) from r.
+// source names r in errors. need says which fields to convert.
+func NewScanner(r io.Reader, source string, need FieldSet) *Scanner {
+	return &Scanner{
+		br:     bufio.NewReaderSize(r, 256<<10),
+		source: source,
+		need:   need,
+		first:  true,
+	}
+}
+
+// SkipInvalid makes the Scanner skip and count malformed lines instead of
+// stopping at the first one.
+func (s *Scanner) SkipInvalid(skip bool) { s.skipInvalid = skip }
+
+// Scan advances to the next record. It returns false at the end of input or
+// on an error, which Err then reports.
+func (s *Scanner) Scan() bool {
+	if s.err != nil {
+		return false
+	}
+	for {
+		line, err := s.readLine()
+		if err != nil {
+			if err != io.EOF {
+				s.err = err
+			}
+			return false
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if s.first {
+			s.first = false
+			if isHeader(line) {
+				if err := checkHeader(line); err != nil {
+					s.err = &LineError{Source: s.source, Line: s.line, Err: err}
+					return false
+				}
+				continue
+			}
+		}
+		if err := Parse(line, s.need, &s.rec); err != nil {
+			if s.skipInvalid {
+				s.skipped++
+				continue
+			}
+			s.err = &LineError{Source: s.source, Line: s.line, Err: err}
+			return false
+		}
+		return true
+	}
+}
+
+func (s *Scanner) readLine() ([]byte, error) {
+	line, err := s.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		s.line++
+		// Drain the rest of the over-long line so a skip resumes after it.
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = s.br.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			return nil, &SourceError{Source: s.source, Err: err}
+		}
+		lerr := &LineError{Source: s.source, Line: s.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)}
+		if s.skipInvalid {
+			s.skipped++
+			return []byte{}, nil
+		}
+		return nil, lerr
+	}
+	if err != nil {
+		if err != io.EOF {
+			return nil, &SourceError{Source: s.source, Err: err}
+		}
+		if len(line) == 0 {
+			return nil, io.EOF
+		}
+	}
+	s.line++
+	if len(line) > MaxLineLength {
+		if s.skipInvalid {
+			s.skipped++
+			return []byte{}, nil
+		}
+		return nil, &LineError{Source: s.source, Line: s.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)}
+	}
+	n := len(line)
+	if n > 0 && line[n-1] == '\n' {
+		n--
+		if n > 0 && line[n-1] == '\r' {
+			n--
+		}
+	}
+	return line[:n], nil
+}
+
+// Record returns the current record. It is overwritten by the next Scan.
+func (s *Scanner) Record() *Record { return &s.rec }
+
+// Line returns the number of the line last read.
+func (s *Scanner) Line() int { return s.line }
+
+// Skipped returns how many malformed lines were skipped.
+func (s *Scanner) Skipped() int { return s.skipped }
+
+// Err returns the error that stopped the Scanner, or nil at a clean end.
+func (s *Scanner) Err() error { return s.err }
+
+func isHeader(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t")
+	return bytes.HasPrefix(line, []byte("version")) || bytes.HasPrefix(line, []byte("#"))
+}
+
+// checkHeader accepts a header naming the version-2 fields in their order,
+// spelled with - or _; any other layout is a format this reader does not
+// understand, and guessing would misread every line after it.
+func checkHeader(line []byte) error {
+	text := strings.TrimPrefix(strings.TrimSpace(string(line)), "#")
+	got := strings.Fields(text)
+	if len(got) != NumFields {
+		return fmt.Errorf("unsupported header %q: expected the %d version-2 fields", text, NumFields)
+	}
+	for i, name := range got {
+		name = strings.ReplaceAll(strings.ToLower(name), "-", "_")
+		if name != fieldNames[i] {
+			return fmt.Errorf("unsupported header: field %d is %q, expected %q (only the default version-2 layout is supported)", i+1, got[i], fieldNames[i])
+		}
+	}
+	return nil
+}
