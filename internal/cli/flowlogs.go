@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowlog/flowlog/internal/engine"
+	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/output"
+)
+
+// flowLogKeys are the JSON and CSV keys of a flow log: a contract for shell
+// pipelines, documented in docs/json-output.md.
+var flowLogKeys = []string{
+	"id", "name", "resource_type", "resource_id", "datacenter_id", "server_id",
+	"direction", "action", "bucket", "prefix", "state", "created_at",
+}
+
+// flowLogTableColumns are the narrower columns a table shows.
+var flowLogTableColumns = []string{"id", "name", "resource", "direction", "action", "bucket", "state", "created"}
+
+func optional(s string) output.Value {
+	if s == "" {
+		return output.Value{}
+	}
+	return output.Str(s)
+}
+
+func flowLogRow(f flowlog.FlowLog, format output.Format) []output.Value {
+	if format == output.Table {
+		return []output.Value{
+			output.Str(f.ID),
+			output.Str(f.Name),
+			output.Str(string(f.ResourceType) + " " + f.ResourceID),
+			output.Str(string(f.Direction)),
+			output.Str(string(f.Action)),
+			output.Str(f.Target()),
+			output.Str(string(f.State)),
+			output.TimeValue(f.CreatedAt),
+		}
+	}
+	return []output.Value{
+		output.Str(f.ID),
+		output.Str(f.Name),
+		output.Str(string(f.ResourceType)),
+		output.Str(f.ResourceID),
+		optional(f.DatacenterID),
+		optional(f.ServerID),
+		output.Str(string(f.Direction)),
+		output.Str(string(f.Action)),
+		output.Str(f.Bucket),
+		optional(f.Prefix),
+		output.Str(string(f.State)),
+		output.TimeValue(f.CreatedAt),
+	}
+}
+
+// outputFormat resolves -o for commands that print configurations: a table
+// unless the user asked for another format.
+func (f *Factory) outputFormat(allowed ...output.Format) (output.Format, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	if cfg.Output == "" {
+		return output.Table, nil
+	}
+	format, err := output.ParseFormat(cfg.Output, allowed...)
+	if err != nil {
+		return "", &UserError{Err: fmt.Errorf("-o: %w", err), Code: ExitUsage}
+	}
+	return format, nil
+}
+
+// printFlowLogs prints flow logs in the chosen format. one makes JSON print a
+// single object rather than an array (for get and create).
+func (f *Factory) printFlowLogs(logs []flowlog.FlowLog, one bool) error {
+	format, err := f.outputFormat(output.Formats...)
+	if err != nil {
+		return err
+	}
+	columns := flowLogKeys
+	if format == output.Table {
+		columns = flowLogTableColumns
+	}
+	w, err := output.NewWriter(format, f.IO.Out, columns, output.Options{Object: one})
+	if err != nil {
+		return err
+	}
+	for _, fl := range logs {
+		if err := w.Write(flowLogRow(fl, format)); err != nil {
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// resolveFlowLogs looks up every reference (id or name) before anything is
+// changed, so a typo in the third argument deletes nothing.
+func resolveFlowLogs(ctx context.Context, e *engine.Engine, refs []string) ([]flowlog.FlowLog, error) {
+	seen := map[string]bool{}
+	var logs []flowlog.FlowLog
+	for _, ref := range refs {
+		fl, err := e.Get(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[fl.ID] {
+			seen[fl.ID] = true
+			logs = append(logs, fl)
+		}
+	}
+	return logs, nil
+}
+
+// completeFlowLogs offers the names and ids of configured flow logs.
+func completeFlowLogs(f *Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		e, err := f.Engine(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		logs, err := e.List(cmd.Context(), engine.ListFilter{})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, fl := range logs {
+			out = append(out, fl.Name+"\t"+string(fl.ResourceType)+" "+fl.ResourceID, fl.ID+"\t"+fl.Name)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}

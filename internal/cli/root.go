@@ -1,0 +1,123 @@
+// Package cli owns flowlog's command tree: parsing flags and settings,
+// calling the domain packages, printing results, and mapping errors to the
+// documented exit codes. Each verb lives in its own file.
+package cli
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowlog/flowlog/internal/iostreams"
+)
+
+// BuildInfo is set at link time by the release build.
+type BuildInfo struct {
+	Version string
+	Commit  string
+	Date    string
+}
+
+// Execute runs flowlog with args and returns the exit code.
+func Execute(build BuildInfo, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := &Factory{IO: iostreams.System(), Now: time.Now}
+	return Run(ctx, f, build, args)
+}
+
+// Run executes the command tree with a given Factory; tests call it
+// in-process.
+func Run(ctx context.Context, f *Factory, build BuildInfo, args []string) int {
+	root := NewRootCmd(f, build)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+		// cobra reports an unknown verb as a plain error; it is a usage error.
+		err = &UserError{Err: err, Code: ExitUsage, Hint: "see 'flowlog --help'"}
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		printError(f.IO.ErrOut, err)
+	}
+	return exitCode(err)
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(f *Factory, build BuildInfo) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "flowlog",
+		Short: "Manage and query cloud flow logs",
+		Long: `flowlog manages flow log configurations for NICs, NAT gateways and network
+load balancers, and answers questions from the flow log records they write.
+
+Configurations live in an embedded database that enforces the service's rules:
+one flow log per resource, no change after creation.`,
+		Example: `  flowlog create --nic 7ffd6527-ce80-4e57-a949-f9a45824ebe2 --direction ingress --bucket my-logs/web
+  flowlog list
+  flowlog query --action REJECT`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       build.Version,
+	}
+	root.SetVersionTemplate("flowlog {{.Version}}\n")
+
+	pf := root.PersistentFlags()
+	pf.String("db", "", "configuration database `path` (default $XDG_DATA_HOME/flowlog/flowlog.db; env FLOWLOG_DB)")
+	pf.String("config", "", "config `file` (default $XDG_CONFIG_HOME/flowlog/config.yaml; env FLOWLOG_CONFIG)")
+	pf.StringP("output", "o", "", "output `format`: table, json, ndjson, csv (env FLOWLOG_OUTPUT)")
+
+	var once sync.Once
+	var cfg *Config
+	var cfgErr error
+	f.Config = func() (*Config, error) {
+		once.Do(func() { cfg, cfgErr = loadConfig(root.PersistentFlags()) })
+		return cfg, cfgErr
+	}
+
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &UserError{Err: err, Code: ExitUsage, Hint: "see '" + cmd.CommandPath() + " --help'"}
+	})
+
+	root.AddGroup(
+		&cobra.Group{ID: "config", Title: "Flow log configurations:"},
+		&cobra.Group{ID: "records", Title: "Flow log records:"},
+	)
+	for _, cmd := range []*cobra.Command{
+		newCreateCmd(f),
+		newListCmd(f),
+		newGetCmd(f),
+		newDeleteCmd(f),
+		newReplaceCmd(f),
+	} {
+		cmd.GroupID = "config"
+		root.AddCommand(cmd)
+	}
+	root.AddCommand(newInPlaceChangeCmds()...)
+	root.AddCommand(newVersionCmd(f, build))
+	root.AddCommand(helpTopics()...)
+	return root
+}
+
+// argsUsage wraps a positional-argument validator so its error is a usage
+// error (exit 2) with a pointer to help.
+func argsUsage(validate cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := validate(cmd, args); err != nil {
+			return &UserError{Err: err, Code: ExitUsage, Hint: "see '" + cmd.CommandPath() + " --help'"}
+		}
+		return nil
+	}
+}
+
