@@ -120,4 +120,3 @@ func argsUsage(validate cobra.PositionalArgs) cobra.PositionalArgs {
 		return nil
 	}
 }
-

@@ -20,16 +20,16 @@ type tableWriter struct {
 	written bool
 }
 
-func (t *tableWriter) Write(row []Value) error {
-	cells := make([]string, len(row))
-	var b []byte
-	for i, v := range row {
-		b = v.appendText(b[:0], true)
-		cells[i] = string(b)
-	}
-	t.rows = append(t.rows, cells)
-	if len(t.rows) >= t.limit {
-		return t.render()
+// writeEncoded takes rows encoded by a table Encoder: one line a row, cells
+// separated by cellSep.
+func (t *tableWriter) writeEncoded(encoded []byte) error {
+	for line := range bytes.Lines(encoded) {
+		t.rows = append(t.rows, splitCells(bytes.TrimSuffix(line, []byte("\n"))))
+		if len(t.rows) >= t.limit {
+			if err := t.render(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -79,11 +79,9 @@ func (t *tableWriter) render() error {
 
 // Close renders the rows left. With no rows at all it prints nothing, not
 // even a header, as ls prints nothing for an empty folder.
-func (t *tableWriter) Close() error {
+func (t *tableWriter) close() error {
 	if len(t.rows) > 0 {
-		if err := t.render(); err != nil {
-			return err
-		}
+		return t.render()
 	}
-	return t.out.Flush()
+	return nil
 }
