@@ -88,6 +88,17 @@ func NewScanner(r io.Reader, source string, need FieldSet) *Scanner {
 	}
 }
 
+// Reset makes the Scanner read a new source, keeping its buffer. Skipped
+// counts start again from zero.
+func (s *Scanner) Reset(r io.Reader, source string) {
+	s.br.Reset(r)
+	s.source = source
+	s.rec = Record{}
+	s.line, s.skipped = 0, 0
+	s.err = nil
+	s.first = true
+}
+
 // SkipInvalid makes the Scanner skip and count malformed lines instead of
 // stopping at the first one.
 func (s *Scanner) SkipInvalid(skip bool) { s.skipInvalid = skip }

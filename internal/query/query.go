@@ -1,0 +1,238 @@
+// Package query owns reading records from many inputs at once: it
+// decompresses and parses inputs in parallel, filters records, and either
+// counts them, aggregates them into groups, or hands encoded output back in
+// input order, in bounded memory.
+package query
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/flowlog/flowlog/internal/record"
+)
+
+// Input is one source of record bytes: a file, an object, standard input.
+// Inputs are read in the order given; Name appears in errors.
+type Input struct {
+	Name string
+	Open func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// Matcher decides which records a query keeps.
+type Matcher interface {
+	Match(r *record.Record) bool
+	// Fields lists the record fields Match reads.
+	Fields() record.FieldSet
+}
+
+// Query is what every kind of run shares.
+type Query struct {
+	Inputs      []Input
+	Filter      Matcher // nil keeps every record
+	SkipInvalid bool    // skip and count malformed lines instead of failing
+	Workers     int     // inputs read at once; 0 means one per CPU
+	// Progress, when set, is called after each input is read, from the
+	// worker that read it.
+	Progress func(bytesRead int64)
+}
+
+// Stats describe a finished run, for --stats.
+type Stats struct {
+	Sources   int           // inputs read to the end
+	BytesRead int64         // bytes read from the inputs, as stored (compressed)
+	Records   int64         // records parsed
+	Matched   int64         // records the filter kept
+	Skipped   int64         // malformed lines skipped
+	Elapsed   time.Duration // wall time of the run
+}
+
+func (q *Query) workers() int {
+	if q.Workers > 0 {
+		return q.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// need is the set of fields to parse: those the filter reads plus extra.
+func (q *Query) need(extra record.FieldSet) record.FieldSet {
+	if q.Filter != nil {
+		extra |= q.Filter.Fields()
+	}
+	return extra
+}
+
+// reader is one worker's reusable state: buffers and a decompressor, so a
+// worker allocates nothing per input once warmed up.
+type reader struct {
+	slot    int // the worker's index, for per-worker state such as group maps
+	q       *Query
+	need    record.FieldSet
+	raw     *bufio.Reader
+	gz      *gzip.Reader
+	sc      *record.Scanner
+	stats   Stats
+	counter countingReader
+}
+
+func newReader(q *Query, need record.FieldSet) *reader {
+	return &reader{
+		q:    q,
+		need: need,
+		raw:  bufio.NewReaderSize(nil, 64<<10),
+		sc:   record.NewScanner(nil, "", need),
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// read scans one input, calling visit for every record the filter keeps.
+// visit returns false to stop early (a reached limit).
+func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record) bool) error {
+	rc, err := in.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	rd.counter = countingReader{r: rc}
+	rd.raw.Reset(&rd.counter)
+
+	var text io.Reader = rd.raw
+	magic, _ := rd.raw.Peek(2)
+	compressed := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	if compressed {
+		if rd.gz == nil {
+			rd.gz, err = gzip.NewReader(rd.raw)
+		} else {
+			err = rd.gz.Reset(rd.raw)
+		}
+		if err != nil {
+			return &record.SourceError{Source: in.Name, Err: fmt.Errorf("corrupt gzip header: %w", err)}
+		}
+		text = rd.gz
+	}
+	rd.sc.Reset(text, in.Name)
+	rd.sc.SkipInvalid(rd.q.SkipInvalid)
+
+	filter := rd.q.Filter
+	var records, matched int64
+	for rd.sc.Scan() {
+		records++
+		if records&0xfff == 0 && ctx.Err() != nil {
+			break
+		}
+		r := rd.sc.Record()
+		if filter != nil && !filter.Match(r) {
+			continue
+		}
+		matched++
+		if !visit(r) {
+			break
+		}
+	}
+	rd.stats.Records += records
+	rd.stats.Matched += matched
+	rd.stats.Skipped += int64(rd.sc.Skipped())
+	rd.stats.BytesRead += rd.counter.n
+	if rd.q.Progress != nil {
+		rd.q.Progress(rd.counter.n)
+	}
+	if err := rd.sc.Err(); err != nil {
+		var se *record.SourceError
+		if compressed && errors.As(err, &se) && !errors.Is(err, context.Canceled) {
+			return &record.SourceError{Source: in.Name, Err: fmt.Errorf("truncated or corrupt gzip data: %w", se.Err)}
+		}
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rd.stats.Sources++
+	return nil
+}
+
+// forEachInput runs work for every input on the query's workers, each
+// worker with its own reader. It returns the error of the first failing
+// input in input order: inputs after a failed one are skipped, inputs
+// before it still run, so the error reported does not depend on timing.
+func (q *Query) forEachInput(ctx context.Context, need record.FieldSet, work func(rd *reader, i int) error) ([]*reader, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var failedAt atomic.Int64
+	failedAt.Store(int64(len(q.Inputs)))
+	errs := make([]error, len(q.Inputs))
+	next := atomic.Int64{}
+
+	n := min(q.workers(), max(len(q.Inputs), 1))
+	readers := make([]*reader, n)
+	var wg sync.WaitGroup
+	for w := range readers {
+		readers[w] = newReader(q, need)
+		readers[w].slot = w
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(q.Inputs) || int64(i) > failedAt.Load() || ctx.Err() != nil {
+					return
+				}
+				if err := work(readers[w], i); err != nil {
+					errs[i] = err
+					for {
+						cur := failedAt.Load()
+						if int64(i) >= cur || failedAt.CompareAndSwap(cur, int64(i)) {
+							break
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return readers, err
+		}
+	}
+	return readers, ctx.Err()
+}
+
+func sumStats(readers []*reader, start time.Time) Stats {
+	var s Stats
+	for _, rd := range readers {
+		s.Sources += rd.stats.Sources
+		s.BytesRead += rd.stats.BytesRead
+		s.Records += rd.stats.Records
+		s.Matched += rd.stats.Matched
+		s.Skipped += rd.stats.Skipped
+	}
+	s.Elapsed = time.Since(start)
+	return s
+}
+
+// Count returns how many records the filter keeps.
+func (q *Query) Count(ctx context.Context) (int64, Stats, error) {
+	start := time.Now()
+	readers, err := q.forEachInput(ctx, q.need(0), func(rd *reader, i int) error {
+		return rd.read(ctx, q.Inputs[i], func(*record.Record) bool { return true })
+	})
+	stats := sumStats(readers, start)
+	return stats.Matched, stats, err
+}
