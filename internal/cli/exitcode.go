@@ -26,9 +26,10 @@ const (
 // UserError is an error with an exit code and a hint, made where the cause is
 // known and printed once, by Execute.
 type UserError struct {
-	Err  error
-	Code int
-	Hint string
+	Err    error
+	Code   int
+	Detail string // printed verbatim below the message, such as a caret under a column
+	Hint   string
 }
 
 func (e *UserError) Error() string { return e.Err.Error() }
@@ -92,6 +93,10 @@ func printError(w io.Writer, err error) {
 	}
 	msg := strings.TrimSpace(err.Error())
 	fmt.Fprintf(w, "flowlog: %s\n", msg)
+	var ue *UserError
+	if errors.As(err, &ue) && ue.Detail != "" {
+		fmt.Fprintln(w, ue.Detail)
+	}
 	if hint := hintOf(err); hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
 	}

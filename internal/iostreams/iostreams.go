@@ -24,6 +24,7 @@ type IOStreams struct {
 	stdinTTY  bool
 	stdoutTTY bool
 	stderrTTY bool
+	stdinPipe bool
 	inReader  *bufio.Reader
 }
 
@@ -36,7 +37,19 @@ func System() *IOStreams {
 		stdinTTY:  isTerminal(os.Stdin),
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
+		stdinPipe: isPipeOrFile(os.Stdin),
 	}
+}
+
+// isPipeOrFile reports whether f is a pipe or a redirected regular file:
+// input someone means to be read, unlike a terminal or /dev/null.
+func isPipeOrFile(f *os.File) bool {
+	info, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	mode := info.Mode()
+	return mode&os.ModeNamedPipe != 0 || mode.IsRegular()
 }
 
 func isTerminal(f *os.File) bool {
@@ -57,6 +70,13 @@ func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
 }
+
+// SetStdinPiped marks standard input as carrying piped data or not.
+func (s *IOStreams) SetStdinPiped(piped bool) { s.stdinPipe = piped }
+
+// IsStdinPiped reports whether standard input is a pipe or a file: with no
+// SOURCE, a query reads it.
+func (s *IOStreams) IsStdinPiped() bool { return s.stdinPipe }
 
 // IsStdinTTY reports whether standard input is a terminal.
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
