@@ -74,7 +74,12 @@ func loadConfig(flags *pflag.FlagSet) (*Config, error) {
 		Output:     v.GetString("output"),
 	}
 	if cfg.DBPath != "" {
-		abs, err := filepath.Abs(expandHome(cfg.DBPath))
+		p := expandHome(cfg.DBPath)
+		fromFile := !flags.Changed("db") && os.Getenv("FLOWLOG_DB") == "" && v.InConfig("db")
+		if fromFile && !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(file), p)
+		}
+		abs, err := filepath.Abs(p)
 		if err != nil {
 			return nil, fmt.Errorf("--db %s: %w", cfg.DBPath, err)
 		}
