@@ -1,0 +1,206 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/flowlog/flowlog/internal/record"
+)
+
+// line returns a valid record whose start time encodes input i and record j,
+// so output order can be checked.
+func line(i, j int, action string) string {
+	return fmt.Sprintf("2 1 eni-%d 10.0.%d.%d 192.0.2.1 40000 443 6 2 %d %d %d %s OK\n",
+		i, i%256, j%256, 100*(j+1), 1_000_000*i+j, 1_000_000*i+j+1, action)
+}
+
+func memInput(name string, data []byte) Input {
+	return Input{Name: name, Open: func(context.Context) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}}
+}
+
+func gz(t testing.TB, text string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(text))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// corpus makes n inputs of varying sizes (some large enough to span several
+// chunks, some empty), half of them gzip.
+func corpus(t testing.TB, n int) ([]Input, []string) {
+	var inputs []Input
+	var want []string
+	for i := range n {
+		var sb strings.Builder
+		records := (i * 7919) % 3000
+		if i%5 == 0 {
+			records = 0
+		}
+		for j := range records {
+			action := "ACCEPT"
+			if j%3 == 0 {
+				action = "REJECT"
+			}
+			l := line(i, j, action)
+			sb.WriteString(l)
+			if action == "REJECT" {
+				want = append(want, l)
+			}
+		}
+		data := []byte(sb.String())
+		if i%2 == 0 {
+			data = gz(t, sb.String())
+		}
+		inputs = append(inputs, memInput(fmt.Sprintf("in-%03d", i), data))
+	}
+	return inputs, want
+}
+
+type actionIs record.Action
+
+func (a actionIs) Match(r *record.Record) bool { return r.Action == record.Action(a) }
+func (a actionIs) Fields() record.FieldSet     { return record.FieldSet(0).With(record.ActionField) }
+
+func rawEncode() Encode {
+	return func(dst []byte, r *record.Record) []byte { return append(append(dst, r.Line...), '\n') }
+}
+
+func TestPrintKeepsInputOrder(t *testing.T) {
+	inputs, want := corpus(t, 60)
+	for _, workers := range []int{1, 2, 3, 8} {
+		q := &Query{Inputs: inputs, Filter: actionIs(record.Reject), Workers: workers}
+		var out bytes.Buffer
+		stats, err := q.Print(context.Background(), 0, rawEncode, func(b []byte) error { out.Write(b); return nil }, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := out.String(); got != strings.Join(want, "") {
+			t.Fatalf("workers=%d: output differs from inputs in order (%d bytes, want %d)", workers, len(got), len(strings.Join(want, "")))
+		}
+		if stats.Matched != int64(len(want)) || stats.Sources != len(inputs) {
+			t.Errorf("workers=%d: stats %+v, want %d matched from %d sources", workers, stats, len(want), len(inputs))
+		}
+	}
+}
+
+func TestPrintLimit(t *testing.T) {
+	inputs, want := corpus(t, 30)
+	for _, limit := range []int64{1, 7, 1500, int64(len(want)), int64(len(want)) + 10} {
+		q := &Query{Inputs: inputs, Filter: actionIs(record.Reject), Workers: 4}
+		var out bytes.Buffer
+		_, err := q.Print(context.Background(), 0, rawEncode, func(b []byte) error { out.Write(b); return nil }, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := min(int(limit), len(want))
+		if out.String() != strings.Join(want[:n], "") {
+			t.Errorf("limit %d: got %d lines, want the first %d", limit, strings.Count(out.String(), "\n"), n)
+		}
+	}
+}
+
+func TestFirstErrorInInputOrder(t *testing.T) {
+	inputs, _ := corpus(t, 40)
+	bad := func(name string) Input { return memInput(name, []byte("2 1 eni 1.2.3.4\n")) }
+	// Input 25 is broken and fast; input 10 is broken but comes first. The
+	// error reported must always be input 10's, whatever finishes first.
+	inputs[10] = bad("in-010")
+	inputs[25] = bad("in-025")
+	for range 20 {
+		q := &Query{Inputs: inputs, Workers: 4}
+		_, _, err := q.Count(context.Background())
+		var le *record.LineError
+		if !errors.As(err, &le) || le.Source != "in-010" || le.Line != 1 {
+			t.Fatalf("Count error = %v, want in-010:1", err)
+		}
+		_, err = q.Print(context.Background(), 0, rawEncode, func([]byte) error { return nil }, 0)
+		if !errors.As(err, &le) || le.Source != "in-010" {
+			t.Fatalf("Print error = %v, want in-010", err)
+		}
+	}
+}
+
+func TestCountAndAggregate(t *testing.T) {
+	inputs, want := corpus(t, 25)
+	q := &Query{Inputs: inputs, Filter: actionIs(record.Reject)}
+	n, _, err := q.Count(context.Background())
+	if err != nil || n != int64(len(want)) {
+		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
+	}
+
+	keys, err := ParseGroupKeys("srcaddr/16")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _, err := q.Aggregate(context.Background(), keys, SortBytes, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every source is in 10.0.0.0/16: one group holding every reject.
+	if len(groups) != 1 || groups[0].Key[0].String() != "10.0.0.0/16" || groups[0].Flows != uint64(len(want)) {
+		t.Fatalf("groups = %+v", groups)
+	}
+	var bytesWant uint64
+	for _, l := range want {
+		var r record.Record
+		if err := record.Parse([]byte(strings.TrimSpace(l)), record.AllFields, &r); err != nil {
+			t.Fatal(err)
+		}
+		bytesWant += r.Bytes
+	}
+	if groups[0].Bytes != bytesWant {
+		t.Errorf("bytes = %d, want %d", groups[0].Bytes, bytesWant)
+	}
+
+	keys, _ = ParseGroupKeys("interface_id")
+	groups, _, err = q.Aggregate(context.Background(), keys, SortFlows, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 3 || groups[0].Flows < groups[1].Flows || groups[1].Flows < groups[2].Flows {
+		t.Errorf("top 3 by flows not in order: %+v", groups)
+	}
+}
+
+func TestParseGroupKeys(t *testing.T) {
+	tests := []struct {
+		in, names, err string
+	}{
+		{in: "srcaddr", names: "srcaddr"},
+		{in: "srcaddr/24,dstport", names: "srcaddr/24 dstport"},
+		{in: "dstaddr/16/48", names: "dstaddr/16/48"},
+		{in: "src,proto", names: "srcaddr protocol"},
+		{in: "bytes/8", err: "only srcaddr and dstaddr take a mask"},
+		{in: "srcaddr/33", err: "IPv4 mask must be 0 to 32"},
+		{in: "nope", err: `unknown field "nope"`},
+		{in: "srcaddr,srcaddr", err: "named twice"},
+	}
+	for _, tt := range tests {
+		keys, err := ParseGroupKeys(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseGroupKeys(%q) error = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		var names []string
+		for _, k := range keys {
+			names = append(names, k.Name())
+		}
+		if err != nil || strings.Join(names, " ") != tt.names {
+			t.Errorf("ParseGroupKeys(%q) = %v, %v; want %s", tt.in, names, err, tt.names)
+		}
+	}
+}
