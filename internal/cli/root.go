@@ -104,7 +104,7 @@ one flow log per resource, no change after creation.`,
 		cmd.GroupID = "config"
 		root.AddCommand(cmd)
 	}
-	root.AddCommand(newQueryCmd(f))
+	root.AddCommand(newQueryCmd(f), newSimulateCmd(f))
 	root.AddCommand(newInPlaceChangeCmds()...)
 	root.AddCommand(newVersionCmd(f, build))
 	root.AddCommand(helpTopics()...)

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmarks flowlog against the decompression floor and the Unix pipeline a
+# user would otherwise write, on one generated corpus, in one run.
+#
+#   scripts/bench.sh [CORPUS_DIR]
+#
+# Environment: HOURS (default 24) and RECORDS_PER_OBJECT (default 20000) size
+# the corpus (24h of 10-minute objects = 144 windows, about 2.8 million
+# records); RUNS (default 5) is how often each command is timed (the median
+# is reported).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+corpus="${1:-bench/corpus}"
+hours="${HOURS:-24}"
+per_object="${RECORDS_PER_OBJECT:-20000}"
+runs="${RUNS:-5}"
+bin="$(mktemp -d)"
+trap 'rm -rf "$bin"' EXIT
+
+go build -o "$bin/flowlog" ./cmd/flowlog
+go build -o "$bin/gunzip-floor" ./scripts/gunzip-floor
+
+if [ ! -f "$corpus/.complete-$hours-$per_object" ]; then
+	rm -rf "$corpus"
+	"$bin/flowlog" simulate --out "$corpus" --name bench --from 2026-11-01T00:00:00Z \
+		--duration "${hours}h" --records-per-object "$per_object" --seed 42
+	touch "$corpus/.complete-$hours-$per_object"
+fi
+mapfile -t files < <(find "$corpus" -name '*.log.gz' | sort)
+records="$("$bin/flowlog" query "$corpus" --count)"
+size="$(du -sh "$corpus" | cut -f1)"
+echo "corpus: ${#files[@]} objects, $records records, $size compressed, $(nproc) cores"
+echo
+
+# median_time CMD...: runs CMD $runs times (after one warm-up run) and prints
+# the median wall time in seconds.
+median_time() {
+	"$@" >/dev/null
+	local times=()
+	for _ in $(seq "$runs"); do
+		local start end
+		start=$(date +%s.%N)
+		"$@" >/dev/null
+		end=$(date +%s.%N)
+		times+=("$(echo "$end - $start" | bc -l)")
+	done
+	printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
+}
+
+zcat_grep() { zcat "${files[@]}" | grep -c ' REJECT '; }
+
+# Check the answers agree before timing anything.
+want="$(zcat_grep)"
+got="$("$bin/flowlog" query "$corpus" --action REJECT --count)"
+if [ "$want" != "$got" ]; then
+	echo "MISMATCH: zcat | grep -c counted $want rejects, flowlog $got" >&2
+	exit 1
+fi
+echo "rejects: $got (flowlog and zcat | grep agree)"
+echo
+
+floor=$(median_time "$bin/gunzip-floor" "${files[@]}")
+count=$(median_time "$bin/flowlog" query "$corpus" --action REJECT --count)
+group=$(median_time "$bin/flowlog" query "$corpus" --group-by srcaddr --top 10 --sort bytes)
+zgrep=$(median_time zcat_grep)
+
+ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2f", $1}'; }
+printf '%-58s %8s  %s\n' "command (median of $runs)" "seconds" "vs floor"
+printf '%-58s %8s  %s\n' "gunzip floor (klauspost gzip, all cores, discard)" "$floor" "1.00x"
+printf '%-58s %8s  %sx\n' "flowlog query DIR --action REJECT --count" "$count" "$(ratio "$count" "$floor")"
+printf '%-58s %8s  %sx\n' "flowlog query DIR --group-by srcaddr --top 10 --sort bytes" "$group" "$(ratio "$group" "$floor")"
+printf '%-58s %8s  %sx\n' "zcat FILES | grep -c ' REJECT '" "$zgrep" "$(ratio "$zgrep" "$floor")"
+echo
+echo "count query vs zcat | grep: $(ratio "$zgrep" "$count")x faster (target >= 2x)"
+echo "count query vs floor:      $(ratio "$count" "$floor")x (target <= 1.3x)"
+echo "group-by vs floor:         $(ratio "$group" "$floor")x (target <= 1.5x)"
+
+if [ -x /usr/bin/time ]; then
+	echo
+	for q in "--action REJECT -o ndjson" "-o raw" "--group-by srcaddr --top 10"; do
+		# shellcheck disable=SC2086
+		rss=$( { /usr/bin/time -f '%M' "$bin/flowlog" query "$corpus" $q >/dev/null; } 2>&1 | tail -1)
+		printf 'peak memory of flowlog query DIR %-28s %6d MiB\n' "$q:" "$((rss / 1024))"
+	done
+	echo "(target: a non-aggregating query under 64 MiB, whatever the corpus size)"
+fi
