@@ -102,9 +102,10 @@ func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 			return err
 		}
 		if opts.prefix != "" {
-			if _, cfg.Prefix, err = flowlog.ParseTarget("bucket/" + opts.prefix); err != nil {
+			if err := flowlog.ValidatePrefix(opts.prefix); err != nil {
 				return err
 			}
+			cfg.Prefix = opts.prefix
 		}
 		cfg.Name, cfg.InterfaceID = opts.name, opts.interfaceID
 		if cfg.Direction, err = flowlog.ParseDirection(opts.direction); err != nil {

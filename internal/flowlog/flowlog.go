@@ -120,7 +120,7 @@ func (f FlowLog) Validate() error {
 		return err
 	}
 	if f.Prefix != "" {
-		if err := validatePrefix(f.Prefix); err != nil {
+		if err := ValidatePrefix(f.Prefix); err != nil {
 			return err
 		}
 	}

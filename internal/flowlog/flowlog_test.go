@@ -471,7 +471,7 @@ func FuzzParseObjectKey(f *testing.F) {
 		if ValidateName(name) != nil || sec < 0 {
 			return
 		}
-		if prefix != "" && validatePrefix(prefix) != nil {
+		if prefix != "" && ValidatePrefix(prefix) != nil {
 			return
 		}
 		ts := time.Unix(sec, 0)

@@ -21,8 +21,8 @@ func ObjectKeyPrefix(prefix, name string) string {
 	return prefix + "/" + name + "-"
 }
 
-// ObjectKey is the key of the object a flow log writes for the rotation
-// starting at t: "[prefix/]<name>-<unix seconds>.log.gz", e.g.
+// ObjectKey is the key of an object a flow log writes at time t (the key
+// carries the time the object was written): "[prefix/]<name>-<unix seconds>.log.gz", e.g.
 // "flowlogs/webserver01-1629810635.log.gz". t must not be before 1970.
 func ObjectKey(prefix, name string, t time.Time) string {
 	return ObjectKeyPrefix(prefix, name) + strconv.FormatInt(t.Unix(), 10) + objectSuffix
@@ -40,7 +40,7 @@ func ParseObjectKey(key string) (prefix, name string, t time.Time, ok bool) {
 	}
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		prefix, rest = rest[:i], rest[i+1:]
-		if validatePrefix(prefix) != nil {
+		if ValidatePrefix(prefix) != nil {
 			return "", "", time.Time{}, false
 		}
 	}

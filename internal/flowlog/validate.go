@@ -181,13 +181,14 @@ func ParseTarget(s string) (bucket, prefix string, err error) {
 		return "", "", &ValidationError{Field: "prefix", Value: prefix,
 			Reason: "must be a single segment without '/': flow logs write to bucket or bucket/prefix"}
 	}
-	if err := validatePrefix(prefix); err != nil {
+	if err := ValidatePrefix(prefix); err != nil {
 		return "", "", err
 	}
 	return bucket, prefix, nil
 }
 
-func validatePrefix(prefix string) error {
+// ValidatePrefix checks an object key prefix: one non-empty segment.
+func ValidatePrefix(prefix string) error {
 	bad := func(reason string) error {
 		return &ValidationError{Field: "prefix", Value: prefix, Reason: reason}
 	}

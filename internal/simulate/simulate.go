@@ -203,8 +203,7 @@ func (cfg Config) normalize() (Config, error) {
 		if strings.HasSuffix(cfg.Prefix, "/") {
 			return cfg, bad("prefix", cfg.Prefix, "give it without the trailing '/'")
 		}
-		// ParseTarget owns the prefix rules; any valid bucket name will do.
-		if _, _, err := flowlog.ParseTarget("bucket/" + cfg.Prefix); err != nil {
+		if err := flowlog.ValidatePrefix(cfg.Prefix); err != nil {
 			return cfg, err
 		}
 	}
