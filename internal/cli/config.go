@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -17,7 +18,24 @@ type Config struct {
 	DBPath     string // --db, FLOWLOG_DB, db:
 	ConfigFile string // the file read, "" when none
 	Output     string // -o, FLOWLOG_OUTPUT, output:; "" means the command's default
+
+	// Object storage. A named profile in the config file may set each of
+	// these; a flag or FLOWLOG_* variable still wins over the profile.
+	Profile    string // --profile, FLOWLOG_PROFILE, profile:
+	Endpoint   string // --endpoint URL
+	Region     string // --region: a signing region, or an IONOS region key (de, eu-central-2, eu-south-2)
+	PathStyle  bool   // --path-style
+	AWSProfile string // aws_profile: a profile of the AWS shared config and credentials files
 }
+
+// StorageConfigured reports whether the user said where object storage is;
+// only then does create check that a bucket exists.
+func (c *Config) StorageConfigured() bool {
+	return c.Endpoint != "" || c.Region != "" || c.Profile != ""
+}
+
+// storageKeys are the settings a profile may hold.
+var storageKeys = []string{"endpoint", "region", "path-style", "aws-profile"}
 
 // defaultConfigFile is $XDG_CONFIG_HOME/flowlog/config.yaml.
 func defaultConfigFile() (string, error) {
@@ -39,7 +57,7 @@ func loadConfig(flags *pflag.FlagSet) (*Config, error) {
 	v.SetEnvPrefix("FLOWLOG")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
-	for _, name := range []string{"db", "output", "config"} {
+	for _, name := range []string{"db", "output", "config", "profile", "endpoint", "region", "path-style"} {
 		if err := v.BindPFlag(name, flags.Lookup(name)); err != nil {
 			return nil, err
 		}
@@ -72,6 +90,10 @@ func loadConfig(flags *pflag.FlagSet) (*Config, error) {
 		DBPath:     v.GetString("db"),
 		ConfigFile: file,
 		Output:     v.GetString("output"),
+		Profile:    v.GetString("profile"),
+	}
+	if err := resolveStorage(v, flags, cfg); err != nil {
+		return nil, err
 	}
 	if cfg.DBPath != "" {
 		p := expandHome(cfg.DBPath)
@@ -95,4 +117,71 @@ func expandHome(p string) string {
 		}
 	}
 	return p
+}
+
+// resolveStorage reads the object storage settings: a flag or FLOWLOG_*
+// variable, else the named profile's value, else the config file's
+// top-level value. Keys are spelled with '-' or '_' in the file.
+func resolveStorage(v *viper.Viper, flags *pflag.FlagSet, cfg *Config) error {
+	profiles := v.GetStringMap("profiles")
+	if cfg.Profile != "" {
+		if _, ok := profiles[cfg.Profile]; !ok {
+			names := make([]string, 0, len(profiles))
+			for n := range profiles {
+				names = append(names, n)
+			}
+			where := "no config file"
+			if cfg.ConfigFile != "" {
+				where = cfg.ConfigFile
+			}
+			return &UserError{
+				Err:  fmt.Errorf("profile %q is not defined in %s", cfg.Profile, where),
+				Code: ExitUsage,
+				Hint: "define it under 'profiles:' in the config file (see 'flowlog help configuration'); known: " + strings.Join(names, ", "),
+			}
+		}
+	}
+	get := func(key string) any {
+		flag := flags.Lookup(key)
+		envName := "FLOWLOG_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+		_, inEnv := os.LookupEnv(envName)
+		if (flag != nil && flag.Changed) || inEnv {
+			return v.Get(key)
+		}
+		under := strings.ReplaceAll(key, "-", "_")
+		if cfg.Profile != "" {
+			for _, k := range []string{key, under} {
+				if p := "profiles." + cfg.Profile + "." + k; v.IsSet(p) {
+					return v.Get(p)
+				}
+			}
+		}
+		for _, k := range []string{key, under} {
+			if v.IsSet(k) {
+				return v.Get(k)
+			}
+		}
+		return nil
+	}
+	str := func(x any) string {
+		if x == nil {
+			return ""
+		}
+		return fmt.Sprint(x)
+	}
+	cfg.Endpoint = str(get("endpoint"))
+	cfg.Region = str(get("region"))
+	cfg.AWSProfile = str(get("aws-profile"))
+	switch ps := get("path-style").(type) {
+	case nil:
+	case bool:
+		cfg.PathStyle = ps
+	default:
+		b, err := strconv.ParseBool(fmt.Sprint(ps))
+		if err != nil {
+			return usageErrorf("path-style %q: want true or false", fmt.Sprint(ps))
+		}
+		cfg.PathStyle = b
+	}
+	return nil
 }

@@ -77,6 +77,13 @@ one flow log per resource, no change after creation.`,
 	pf.String("db", "", "configuration database `path` (default $XDG_DATA_HOME/flowlog/flowlog.db; env FLOWLOG_DB)")
 	pf.String("config", "", "config `file` (default $XDG_CONFIG_HOME/flowlog/config.yaml; env FLOWLOG_CONFIG)")
 	pf.StringP("output", "o", "", "output `format`: table, json, ndjson, csv (env FLOWLOG_OUTPUT)")
+	pf.String("profile", "", "object storage `profile` from the config file (env FLOWLOG_PROFILE)")
+	pf.String("endpoint", "", "S3 endpoint `URL` (env FLOWLOG_ENDPOINT)")
+	pf.String("region", "", "signing `region`, or an IONOS region key: de, eu-central-2, eu-south-2 (env FLOWLOG_REGION)")
+	pf.Bool("path-style", false, "path-style bucket addressing (automatic for IP and localhost endpoints; env FLOWLOG_PATH_STYLE)")
+
+	registerEnumCompletion(root, "region", "de", "eu-central-2", "eu-south-2")
+	registerEnumCompletion(root, "output", "table", "json", "ndjson", "csv", "raw")
 
 	var once sync.Once
 	var cfg *Config
