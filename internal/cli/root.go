@@ -113,7 +113,7 @@ one flow log per resource, no change after creation.`,
 	}
 	root.AddCommand(newQueryCmd(f), newSimulateCmd(f))
 	root.AddCommand(newInPlaceChangeCmds()...)
-	root.AddCommand(newVersionCmd(f, build))
+	root.AddCommand(newVersionCmd(f, build), newConfigCmd(f))
 	root.AddCommand(helpTopics()...)
 	return root
 }
