@@ -128,25 +128,22 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 		}
 		text = rd.gz
 	}
-	rd.sc.Reset(text, in.Name)
+	rd.sc.Reset(nil, in.Name)
 	rd.sc.SkipInvalid(rd.q.SkipInvalid)
 
 	filter := rd.q.Filter
 	var records, matched int64
-	for rd.sc.Scan() {
+	err = rd.sc.Each(text, func(r *record.Record) bool {
 		records++
 		if records&0xfff == 0 && ctx.Err() != nil {
-			break
+			return false
 		}
-		r := rd.sc.Record()
 		if filter != nil && !filter.Match(r) {
-			continue
+			return true
 		}
 		matched++
-		if !visit(r) {
-			break
-		}
-	}
+		return visit(r)
+	})
 	rd.stats.Records += records
 	rd.stats.Matched += matched
 	rd.stats.Skipped += int64(rd.sc.Skipped())
@@ -154,7 +151,7 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 	if rd.q.Progress != nil {
 		rd.q.Progress(rd.counter.n)
 	}
-	if err := rd.sc.Err(); err != nil {
+	if err != nil {
 		var se *record.SourceError
 		if compressed && errors.As(err, &se) && !errors.Is(err, context.Canceled) {
 			return &record.SourceError{Source: in.Name, Err: fmt.Errorf("truncated or corrupt gzip data: %w", se.Err)}

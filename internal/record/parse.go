@@ -37,20 +37,28 @@ func (e *SyntaxError) Error() string {
 // Parse allocates nothing: r's byte fields point into line.
 func Parse(line []byte, need FieldSet, r *Record) error {
 	var spans [NumFields][2]int32
-	n, ok := split(line, &spans)
-	if !ok {
-		return &SyntaxError{WrongCount: true, Fields: countFields(line)}
-	}
-	if n != NumFields {
-		return &SyntaxError{WrongCount: true, Fields: n}
+	if need&^trailingFields == 0 {
+		// Only the last fields are wanted, as for --action or --status: count
+		// the fields without recording them, then find the wanted ones from
+		// the end of the line.
+		if !hasFieldCount(line) {
+			return &SyntaxError{WrongCount: true, Fields: countFields(line)}
+		}
+		splitTail(line, &spans, Field(bits.TrailingZeros16(uint16(need|1<<LogStatus))))
+	} else {
+		n, ok := split(line, &spans)
+		if !ok {
+			return &SyntaxError{WrongCount: true, Fields: countFields(line)}
+		}
+		if n != NumFields {
+			return &SyntaxError{WrongCount: true, Fields: n}
+		}
 	}
 
 	r.Line = line
 	r.Present = 0
-	for f := Field(0); f < NumFields; f++ {
-		if !need.Has(f) {
-			continue
-		}
+	for m := need; m != 0; m &= m - 1 {
+		f := Field(bits.TrailingZeros16(uint16(m)))
 		b := line[spans[f][0]:spans[f][1]]
 		if len(b) == 1 && b[0] == '-' {
 			clearField(r, f)
@@ -64,52 +72,105 @@ func Parse(line []byte, need FieldSet, r *Record) error {
 	return nil
 }
 
+// trailingFields are the fields splitTail finds.
+const trailingFields = FieldSet(1<<Start | 1<<End | 1<<ActionField | 1<<LogStatus)
+
+// hasFieldCount reports whether line holds NumFields fields. The service
+// writes single spaces between fields, and such a line is recognised by the
+// vectorised byte count of the bytes package: thirteen spaces, none at
+// either end. (Thirteen spaces could also hide a missing field next to a
+// doubled space; that empty field is then caught if the query reads it.)
+// Any other line is counted field by field.
+func hasFieldCount(line []byte) bool {
+	if len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' ' && bytes.Count(line, space) == NumFields-1 {
+		return true
+	}
+	return countFields(line) == NumFields
+}
+
+var space = []byte{' '}
+
+// splitTail records the spans of the fields from first to the last one, in
+// a line known to hold exactly NumFields fields, walking back from its end.
+func splitTail(line []byte, spans *[NumFields][2]int32, first Field) {
+	i := len(line)
+	for f := LogStatus; f >= first; f-- {
+		for i > 0 && line[i-1] == ' ' {
+			i--
+		}
+		end := i
+		for i > 0 && line[i-1] != ' ' {
+			i--
+		}
+		spans[f] = [2]int32{int32(i), int32(end)}
+	}
+}
+
 // split records the spans of the space-separated fields of line. It reports
 // false when there are more than NumFields fields. This is the one loop that
 // touches every byte of every line, so it looks at eight bytes at a time.
 func split(line []byte, spans *[NumFields][2]int32) (int, bool) {
 	n := 0
 	start := 0
-	field := func(end int) bool {
-		if end > start {
-			if n == NumFields {
-				return false
-			}
-			spans[n] = [2]int32{int32(start), int32(end)}
-			n++
-		}
-		start = end + 1
-		return true
-	}
 	i := 0
 	for ; i+8 <= len(line); i += 8 {
 		w := binary.LittleEndian.Uint64(line[i:])
-		x := w ^ 0x2020202020202020 // bytes that were spaces are now zero
-		// Exact zero-byte mask: the high bit of each byte that is zero.
-		m := ^(((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | x | 0x7f7f7f7f7f7f7f7f)
+		m := spaceMask(w)
 		for m != 0 {
-			if !field(i + bits.TrailingZeros64(m)/8) {
-				return n, false
+			end := i + bits.TrailingZeros64(m)>>3
+			if end > start {
+				if n == NumFields {
+					return n, false
+				}
+				spans[n] = [2]int32{int32(start), int32(end)}
+				n++
 			}
+			start = end + 1
 			m &= m - 1
 		}
 	}
-	for ; i < len(line); i++ {
-		if line[i] == ' ' && !field(i) {
-			return n, false
+	for ; i <= len(line); i++ {
+		if i < len(line) && line[i] != ' ' {
+			continue
 		}
-	}
-	if !field(len(line)) {
-		return n, false
+		if i > start {
+			if n == NumFields {
+				return n, false
+			}
+			spans[n] = [2]int32{int32(start), int32(i)}
+			n++
+		}
+		start = i + 1
 	}
 	return n, true
 }
 
+// spaceMask has the high bit set in each byte of w that is a space: an
+// exact zero-byte test on w XOR spaces, with no false positives.
+func spaceMask(w uint64) uint64 {
+	x := w ^ 0x2020202020202020
+	return ^(((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | x | 0x7f7f7f7f7f7f7f7f)
+}
+
+// countFields counts space-separated fields eight bytes at a time: a field
+// starts at each non-space byte that follows a space or the line's start.
 func countFields(line []byte) int {
 	n := 0
-	for f := range bytes.FieldsFuncSeq(line, func(r rune) bool { return r == ' ' }) {
-		_ = f
-		n++
+	prevSpace := uint64(0x80) // the line's start counts as a space before byte 0
+	i := 0
+	for ; i+8 <= len(line); i += 8 {
+		sp := spaceMask(binary.LittleEndian.Uint64(line[i:]))
+		nonSpace := ^sp & 0x8080808080808080
+		n += bits.OnesCount64(nonSpace & (sp<<8 | prevSpace))
+		prevSpace = sp >> 56
+	}
+	prev := prevSpace != 0
+	for ; i < len(line); i++ {
+		isSpace := line[i] == ' '
+		if !isSpace && prev {
+			n++
+		}
+		prev = isSpace
 	}
 	return n
 }

@@ -1,12 +1,16 @@
 package record
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // The examples from the service's documentation, which any reader must handle.
@@ -194,7 +198,15 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("2 1 eni ::ffff:1.2.3.4 fe80::1 1 2 6 1 1 1 2 REJECT OK"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var r Record
-		if err := Parse(line, AllFields, &r); err != nil {
+		err := Parse(line, AllFields, &r)
+		// Asking for the last fields only takes a faster path; it accepts
+		// every line the full parse accepts, with the same values.
+		var tail Record
+		tailErr := Parse(line, trailingFields, &tail)
+		if err == nil && (tailErr != nil || tail.Start != r.Start || tail.End != r.End || tail.Action != r.Action || tail.Status != r.Status) {
+			t.Fatalf("tail parse of %q: %v, %+v; full: %+v", line, tailErr, tail, r)
+		}
+		if err != nil {
 			return
 		}
 		// A line that parses prints back to a line that parses to the same record.
@@ -221,6 +233,162 @@ func FuzzScanner(f *testing.F) {
 		s.SkipInvalid(skip)
 		for s.Scan() {
 			_ = AppendText(nil, s.Record())
+		}
+	})
+}
+
+// eachLines runs the push-mode scan over r and returns the records' text.
+func eachLines(t *testing.T, r io.Reader, skip bool) ([]string, *Scanner, error) {
+	t.Helper()
+	s := NewScanner(nil, "push.log", AllFields)
+	s.SkipInvalid(skip)
+	var got []string
+	err := s.Each(r, func(rec *Record) bool {
+		got = append(got, string(AppendText(nil, rec)))
+		return true
+	})
+	return got, s, err
+}
+
+func TestEachMatchesScan(t *testing.T) {
+	in := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\r\n" +
+		strings.ReplaceAll(strings.TrimSpace(productExamples), "\n", "\r\n") + "\r\n\r\n" +
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK" // no final newline
+	s := NewScanner(strings.NewReader(in), "pull.log", AllFields)
+	var want []string
+	for s.Scan() {
+		want = append(want, string(AppendText(nil, s.Record())))
+	}
+	if s.Err() != nil || len(want) != 6 {
+		t.Fatalf("pull: %d records, %v", len(want), s.Err())
+	}
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(in))
+	zw.Close()
+
+	readers := map[string]func() io.Reader{
+		// One byte per Write: every line is carried across writes.
+		"one byte at a time": func() io.Reader { return iotest.OneByteReader(strings.NewReader(in)) },
+		// klauspost gzip hands over its window through WriteTo.
+		"gzip WriteTo": func() io.Reader {
+			r, err := Decompress(bytes.NewReader(gz.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		},
+		"bufio WriteTo": func() io.Reader { return bufio.NewReaderSize(strings.NewReader(in), 16) },
+	}
+	for name, open := range readers {
+		got, sc, err := eachLines(t, open(), false)
+		if err != nil || strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: got %d records (%v), want %d", name, len(got), err, len(want))
+		}
+		if sc.Line() != s.Line() {
+			t.Errorf("%s: %d lines counted, want %d", name, sc.Line(), s.Line())
+		}
+	}
+}
+
+func TestEachErrorsAndStop(t *testing.T) {
+	in := "2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK\n" +
+		"garbage line\n" +
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK\n" +
+		strings.Repeat("x", MaxLineLength+10) + "\n" +
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK\n" +
+		strings.Repeat("y", MaxLineLength+10) // over-long and unterminated
+
+	_, _, err := eachLines(t, iotest.HalfReader(strings.NewReader(in)), false)
+	var le *LineError
+	if !errors.As(err, &le) || le.Source != "push.log" || le.Line != 2 {
+		t.Fatalf("err = %v, want push.log:2", err)
+	}
+
+	got, sc, err := eachLines(t, iotest.HalfReader(strings.NewReader(in)), true)
+	if err != nil || len(got) != 3 || sc.Skipped() != 3 {
+		t.Errorf("skip-invalid: %d records, %d skipped, %v; want 3, 3, nil", len(got), sc.Skipped(), err)
+	}
+
+	// fn returning false stops early without an error.
+	s := NewScanner(nil, "stop.log", AllFields)
+	n := 0
+	err = s.Each(strings.NewReader(strings.Repeat("2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK\n", 100)), func(*Record) bool {
+		n++
+		return n < 10
+	})
+	if err != nil || n != 10 {
+		t.Errorf("stop: n=%d err=%v", n, err)
+	}
+
+	// A read error is a SourceError naming the source.
+	s = NewScanner(nil, "broken.log.gz", AllFields)
+	err = s.Each(iotest.TimeoutReader(strings.NewReader(strings.Repeat("2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK\n", 5000))), func(*Record) bool { return true })
+	var se *SourceError
+	if !errors.As(err, &se) || se.Source != "broken.log.gz" {
+		t.Errorf("read error = %v, want a SourceError", err)
+	}
+}
+
+func FuzzEach(f *testing.F) {
+	f.Add([]byte(productExamples), uint8(7))
+	f.Add([]byte("version account-id\n\r\n\n"), uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		// Push and pull modes agree on every input, however it is split.
+		pull := NewScanner(bytes.NewReader(data), "fuzz", AllFields)
+		pull.SkipInvalid(true)
+		var want []string
+		for pull.Scan() {
+			want = append(want, string(AppendText(nil, pull.Record())))
+		}
+		push := NewScanner(nil, "fuzz", AllFields)
+		push.SkipInvalid(true)
+		var got []string
+		err := push.Each(&chunkReader{data: data, n: int(chunk%64) + 1}, func(r *Record) bool {
+			got = append(got, string(AppendText(nil, r)))
+			return true
+		})
+		if fmt.Sprint(err) != fmt.Sprint(pull.Err()) {
+			t.Fatalf("errors differ: push %v, pull %v", err, pull.Err())
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") || push.Skipped() != pull.Skipped() {
+			t.Fatalf("push and pull differ: %d/%d records, %d/%d skipped", len(got), len(want), push.Skipped(), pull.Skipped())
+		}
+	})
+}
+
+// chunkReader returns at most n bytes per Read.
+type chunkReader struct {
+	data []byte
+	n    int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.n, len(c.data))
+	copy(p, c.data[:k])
+	c.data = c.data[k:]
+	return k, nil
+}
+
+func FuzzCountFields(f *testing.F) {
+	f.Add([]byte("2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK"))
+	f.Add([]byte("  a  b   c "))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		// The eight-bytes-at-a-time count agrees with the obvious one.
+		want := 0
+		inField := false
+		for _, c := range line {
+			if c != ' ' && !inField {
+				want++
+			}
+			inField = c != ' '
+		}
+		if got := countFields(line); got != want {
+			t.Fatalf("countFields(%q) = %d, want %d", line, got, want)
 		}
 	})
 }

@@ -117,29 +117,157 @@ func (s *Scanner) Scan() bool {
 			}
 			return false
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if s.first {
-			s.first = false
-			if isHeader(line) {
-				if err := checkHeader(line); err != nil {
-					s.err = &LineError{Source: s.source, Line: s.line, Err: err}
-					return false
-				}
-				continue
-			}
-		}
-		if err := Parse(line, s.need, &s.rec); err != nil {
-			if s.skipInvalid {
-				s.skipped++
-				continue
-			}
-			s.err = &LineError{Source: s.source, Line: s.line, Err: err}
+		ok, err := s.accept(line)
+		if err != nil {
+			s.err = err
 			return false
 		}
-		return true
+		if ok {
+			return true
+		}
 	}
+}
+
+// accept takes one line (its number already counted). It reports true when
+// the line is a record, now in s.rec; false for a line to pass over (blank,
+// the header, a malformed line being skipped); or the error that stops the
+// scan.
+func (s *Scanner) accept(line []byte) (bool, error) {
+	if len(line) == 0 || len(bytes.TrimSpace(line)) == 0 {
+		return false, nil
+	}
+	if s.first {
+		s.first = false
+		if isHeader(line) {
+			if err := checkHeader(line); err != nil {
+				return false, &LineError{Source: s.source, Line: s.line, Err: err}
+			}
+			return false, nil
+		}
+	}
+	if err := Parse(line, s.need, &s.rec); err != nil {
+		if s.skipInvalid {
+			s.skipped++
+			return false, nil
+		}
+		return false, &LineError{Source: s.source, Line: s.line, Err: err}
+	}
+	return true, nil
+}
+
+// errStopped ends a push-mode scan that the caller stopped.
+var errStopped = errors.New("stopped")
+
+// Each reads all of r and calls fn for every record, until fn returns false.
+// Unlike Scan it lets r push its bytes: a decompressor that implements
+// io.WriterTo hands over its own window, and lines are parsed where they
+// lie, without copying them into a buffer first. It returns the error that
+// stopped the scan, or nil at the end of input or when fn stopped it.
+func (s *Scanner) Each(r io.Reader, fn func(*Record) bool) error {
+	w := &lineWriter{s: s, fn: fn}
+	var err error
+	if wt, ok := r.(io.WriterTo); ok {
+		_, err = wt.WriteTo(w)
+	} else {
+		_, err = io.CopyBuffer(w, r, make([]byte, 64<<10))
+	}
+	if err == nil && len(w.carry) > 0 && !w.discarding {
+		// The last line had no newline.
+		err = w.line(w.carry)
+	}
+	switch {
+	case errors.Is(err, errStopped):
+		return nil
+	case err == nil:
+		return nil
+	case s.err != nil:
+		return s.err
+	}
+	s.err = &SourceError{Source: s.source, Err: err}
+	return s.err
+}
+
+// lineWriter splits what is written to it into lines for a Scanner. Only a
+// line cut in two by the end of a Write is copied, into carry.
+type lineWriter struct {
+	s          *Scanner
+	fn         func(*Record) bool
+	carry      []byte
+	discarding bool // inside an over-long line being skipped
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			if !w.discarding {
+				w.carry = append(w.carry, p...)
+				if len(w.carry) > MaxLineLength {
+					if err := w.tooLong(); err != nil {
+						return 0, err
+					}
+				}
+			}
+			return n, nil
+		}
+		line := p[:i]
+		p = p[i+1:]
+		if w.discarding {
+			w.discarding = false
+			continue
+		}
+		if len(w.carry) > 0 {
+			w.carry = append(w.carry, line...)
+			line = w.carry
+		}
+		if len(line) > MaxLineLength {
+			if err := w.tooLong(); err != nil {
+				return 0, err
+			}
+			w.discarding = false
+			w.carry = w.carry[:0]
+			continue
+		}
+		err := w.line(line)
+		w.carry = w.carry[:0]
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+func (w *lineWriter) line(line []byte) error {
+	s := w.s
+	s.line++
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	ok, err := s.accept(line)
+	if err != nil {
+		s.err = err
+		return err
+	}
+	if ok && !w.fn(&s.rec) {
+		return errStopped
+	}
+	return nil
+}
+
+// tooLong handles a line past MaxLineLength: an error, or with SkipInvalid
+// a skipped line whose rest is discarded.
+func (w *lineWriter) tooLong() error {
+	s := w.s
+	s.line++
+	w.carry = w.carry[:0]
+	if s.skipInvalid {
+		s.skipped++
+		w.discarding = true
+		return nil
+	}
+	s.err = &LineError{Source: s.source, Line: s.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)}
+	return s.err
 }
 
 func (s *Scanner) readLine() ([]byte, error) {
