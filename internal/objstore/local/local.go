@@ -1,0 +1,392 @@
+// Package local keeps objects in a folder on disk, one file per object, so
+// flow logs fetched from a bucket (or written by the simulator) can be read
+// back with the same code that reads a bucket.
+//
+// A key maps to a path under the folder with '/' as the separator:
+// "flowlogs/web-1629810635.log.gz" is <root>/flowlogs/web-1629810635.log.gz.
+// Unlike a bucket, a folder cannot hold both an object "a/b" and an object
+// "a/b/c", because a/b cannot be a file and a directory at once.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/flowlog/flowlog/internal/objstore"
+)
+
+// tempPrefix starts the names of the files Put writes before renaming them
+// into place; listings skip them and keys may not use it.
+const tempPrefix = ".flowlog-tmp-"
+
+// Store is a folder used as object storage.
+type Store struct {
+	root string // as given, cleaned, for messages
+	abs  string // absolute, for file system calls
+}
+
+var _ objstore.Store = (*Store)(nil)
+
+// New returns a Store for the folder root, which must exist. A missing
+// folder gives an error wrapping objstore.ErrNotFound.
+func New(root string) (*Store, error) {
+	if root == "" {
+		return nil, errors.New("local store: empty folder path")
+	}
+	root = filepath.Clean(root)
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("folder %s: %w", root, err)
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("folder %s: %w", root, classify(err))
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("folder %s: not a directory", root)
+	}
+	return &Store{root: root, abs: abs}, nil
+}
+
+// String returns the folder path.
+func (s *Store) String() string { return s.root }
+
+// List walks the folder in key order. Sorting each directory's entries by
+// the key prefix they stand for (a directory "d" stands for "d/") keeps the
+// walk in byte order of full keys: WalkDir's order is not, since it puts
+// directory "a" (keys "a/...") before file "a-b".
+func (s *Store) List(ctx context.Context, prefix, startAfter string, fn func(objstore.Object) error) error {
+	err := s.list(ctx, "", prefix, startAfter, fn)
+	if errors.Is(err, objstore.ErrStop) {
+		return nil
+	}
+	return err
+}
+
+type entry struct {
+	name string
+	dir  bool
+	sort string // key, with a trailing '/' for directories
+}
+
+// list lists the directory standing for the key prefix base ("" or "x/y/").
+func (s *Store) list(ctx context.Context, base, prefix, startAfter string, fn func(objstore.Object) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dir := filepath.Join(s.abs, filepath.FromSlash(base))
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		if base != "" && errors.Is(err, fs.ErrNotExist) {
+			return nil // removed while listing
+		}
+		return fmt.Errorf("list %s: %w", s.describe(base), classify(err))
+	}
+	entries := make([]entry, 0, len(des))
+	for _, de := range des {
+		name := de.Name()
+		if !validSegment(name) {
+			continue
+		}
+		isDir, ok := s.kind(dir, de)
+		if !ok {
+			continue
+		}
+		e := entry{name: name, dir: isDir, sort: base + name}
+		if isDir {
+			e.sort += "/"
+		}
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
+
+	for _, e := range entries {
+		if e.dir {
+			// Every key below e starts with e.sort: skip the directory when
+			// none of them can match the prefix or sort after startAfter.
+			if !strings.HasPrefix(e.sort, prefix) && !strings.HasPrefix(prefix, e.sort) {
+				continue
+			}
+			if e.sort <= startAfter && !strings.HasPrefix(startAfter, e.sort) {
+				continue
+			}
+			if err := s.list(ctx, e.sort, prefix, startAfter, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		key := e.sort
+		if !strings.HasPrefix(key, prefix) || key <= startAfter {
+			continue
+		}
+		info, err := os.Stat(filepath.Join(dir, e.name))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // deleted while listing
+			}
+			return fmt.Errorf("list %s: %w", s.describe(key), classify(err))
+		}
+		if err := fn(object(key, info)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// kind reports whether de is a directory, and whether it can hold objects
+// at all: regular files do, and so do symbolic links to them.
+func (s *Store) kind(dir string, de fs.DirEntry) (isDir, ok bool) {
+	t := de.Type()
+	if t&fs.ModeSymlink != 0 {
+		info, err := os.Stat(filepath.Join(dir, de.Name()))
+		if err != nil || !info.Mode().IsRegular() {
+			return false, false
+		}
+		return false, true
+	}
+	switch {
+	case t.IsDir():
+		return true, true
+	case t.IsRegular():
+		return false, true
+	}
+	return false, false
+}
+
+// Open opens the object's file.
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	path, err := s.path(key)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", s.describe(key), err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", s.describe(key), classify(err))
+	}
+	info, err := f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = objstore.ErrNotFound
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", s.describe(key), classify(err))
+	}
+	return f, nil
+}
+
+// Stat returns the object's size and modification time; local objects have
+// no ETag.
+func (s *Store) Stat(ctx context.Context, key string) (objstore.Object, error) {
+	path, err := s.path(key)
+	if err != nil {
+		return objstore.Object{}, fmt.Errorf("stat %s: %w", s.describe(key), err)
+	}
+	info, err := os.Stat(path)
+	if err == nil && !info.Mode().IsRegular() {
+		err = objstore.ErrNotFound
+	}
+	if err != nil {
+		return objstore.Object{}, fmt.Errorf("stat %s: %w", s.describe(key), classify(err))
+	}
+	return object(key, info), nil
+}
+
+// Put writes body to a temporary file beside the object's file and renames
+// it into place, so a reader sees the old file or the complete new one.
+func (s *Store) Put(ctx context.Context, key string, body io.ReadSeeker, size int64) error {
+	if err := s.put(ctx, key, body, size); err != nil {
+		return fmt.Errorf("put %s: %w", s.describe(key), err)
+	}
+	return nil
+}
+
+func (s *Store) put(ctx context.Context, key string, body io.ReadSeeker, size int64) error {
+	if size < 0 {
+		return fmt.Errorf("negative size %d", size)
+	}
+	path, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// A folder cannot hold both "a/b" and "a/b/c", as a bucket can.
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return errors.New("the key is a folder of other objects here, so it cannot be an object too")
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+			return errors.New("a prefix of the key is an object here, so it cannot be a folder too")
+		}
+		return classify(err)
+	}
+	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return classify(err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if tmp != "" {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	n, err := io.Copy(f, io.LimitReader(contextReader{ctx, body}, size))
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("body has %d bytes, want %d", n, size)
+	}
+	if extra, _ := body.Read(make([]byte, 1)); extra > 0 {
+		return fmt.Errorf("body has more than %d bytes", size)
+	}
+	// CreateTemp makes the file 0600; objects are as readable as any file
+	// the user writes.
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return classify(err)
+	}
+	tmp = ""
+	return nil
+}
+
+// contextReader stops a long copy once ctx is done.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// Delete removes the keys' files. Directories left empty stay: removing them
+// would race with a concurrent Put into the same directory.
+func (s *Store) Delete(ctx context.Context, keys []string) error {
+	var failed []objstore.KeyError
+	for _, key := range keys {
+		err := ctx.Err()
+		if err == nil {
+			err = s.remove(key)
+		}
+		if err != nil {
+			failed = append(failed, objstore.KeyError{Key: key, Err: fmt.Errorf("delete %s: %w", s.describe(key), err)})
+		}
+	}
+	if len(failed) > 0 {
+		return &objstore.DeleteError{Failed: failed}
+	}
+	return nil
+}
+
+func (s *Store) remove(key string) error {
+	path, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	info, err := os.Lstat(path)
+	if err != nil {
+		if isNotExist(err) {
+			return nil
+		}
+		return classify(err)
+	}
+	if info.IsDir() {
+		return nil // a prefix of other keys, not an object
+	}
+	if err := os.Remove(path); err != nil && !isNotExist(err) {
+		return classify(err)
+	}
+	return nil
+}
+
+// path maps a key to its file, refusing keys that are not plain relative
+// '/'-separated paths, so no key can reach outside the folder.
+func (s *Store) path(key string) (string, error) {
+	if key == "" {
+		return "", errors.New("invalid key: empty")
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if !validSegment(seg) {
+			return "", fmt.Errorf("invalid key %q: a local key is a relative path of non-empty names, without '.', '..', backslashes or %s names", key, tempPrefix)
+		}
+	}
+	return filepath.Join(s.abs, filepath.FromSlash(key)), nil
+}
+
+func validSegment(seg string) bool {
+	if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, tempPrefix) || strings.ContainsAny(seg, "\\\x00") {
+		return false
+	}
+	// A colon names a drive or a stream on Windows.
+	return runtime.GOOS != "windows" || !strings.Contains(seg, ":")
+}
+
+// describe names a key's file for messages.
+func (s *Store) describe(key string) string {
+	if key == "" {
+		return s.root
+	}
+	return filepath.Join(s.root, filepath.FromSlash(key))
+}
+
+func object(key string, info fs.FileInfo) objstore.Object {
+	return objstore.Object{Key: key, Size: info.Size(), LastModified: info.ModTime().UTC()}
+}
+
+// isNotExist also counts a path through a file ("a/b" when "a" is a file) as
+// missing, since a key there cannot exist.
+func isNotExist(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// classify maps file system errors onto objstore's sentinels, keeping the
+// original error's text.
+func classify(err error) error {
+	switch {
+	case errors.Is(err, objstore.ErrNotFound):
+		return err
+	case isNotExist(err):
+		return objstore.ErrNotFound
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: %w", objstore.ErrAccessDenied, unwrapPath(err))
+	}
+	return unwrapPath(err)
+}
+
+// unwrapPath drops the absolute path from a *fs.PathError, whose message
+// already names the key.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
