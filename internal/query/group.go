@@ -142,6 +142,191 @@ type acc struct {
 	first, last           int64
 }
 
+func (a *acc) add(r *record.Record) {
+	a.flows++
+	a.packets += r.Packets
+	a.bytes += r.Bytes
+	if r.Has(record.Start) && (a.first == 0 || r.Start < a.first) {
+		a.first = r.Start
+	}
+	if r.Has(record.End) && r.End > a.last {
+		a.last = r.End
+	}
+}
+
+func (a *acc) merge(b *acc) {
+	a.flows += b.flows
+	a.packets += b.packets
+	a.bytes += b.bytes
+	if b.first != 0 && (a.first == 0 || b.first < a.first) {
+		a.first = b.first
+	}
+	a.last = max(a.last, b.last)
+}
+
+// groupTable is one worker's groups. Aggregation spends its time looking
+// keys up in a table of tens of thousands of groups, so the table is laid
+// out for few cache misses: the key is kept inline in the map when it has a
+// bounded size, and the sums live in a dense slice.
+type groupTable interface {
+	add(keys []GroupKey, r *record.Record)
+	each(fn func(key string, a *acc))
+}
+
+// fixedKeyLen bounds the keys a fixedTable holds inline.
+const fixedKeyLen = 40
+
+func newGroupTable(keys []GroupKey) groupTable {
+	size := 0
+	for _, k := range keys {
+		switch k.Field {
+		case record.SrcAddr, record.DstAddr:
+			size += 18
+		case record.Version, record.AccountID, record.InterfaceID:
+			size += fixedKeyLen + 1 // unbounded
+		case record.ActionField, record.LogStatus:
+			size += 2
+		default:
+			size += 9
+		}
+	}
+	if len(keys) == 1 && (keys[0].Field == record.SrcAddr || keys[0].Field == record.DstAddr) {
+		return &addrTable{key: keys[0], v4: map[uint32]int32{}, v6: map[[16]byte]int32{}}
+	}
+	if size <= fixedKeyLen {
+		return &fixedTable{index: map[[fixedKeyLen]byte]int32{}}
+	}
+	return &stringTable{index: map[string]*acc{}}
+}
+
+// fixedTable keys groups by their encoding, zero-padded to a fixed size;
+// the encoding of every field is self-delimiting, so padding never makes
+// two keys equal.
+type fixedTable struct {
+	index map[[fixedKeyLen]byte]int32
+	accs  []acc
+	keys  []string
+	buf   []byte
+}
+
+func (t *fixedTable) add(keys []GroupKey, r *record.Record) {
+	t.buf = appendGroupKey(t.buf[:0], keys, r)
+	var k [fixedKeyLen]byte
+	copy(k[:], t.buf)
+	i, ok := t.index[k]
+	if !ok {
+		i = int32(len(t.accs))
+		t.index[k] = i
+		t.accs = append(t.accs, acc{})
+		t.keys = append(t.keys, string(t.buf))
+	}
+	t.accs[i].add(r)
+}
+
+func (t *fixedTable) each(fn func(string, *acc)) {
+	for i := range t.accs {
+		fn(t.keys[i], &t.accs[i])
+	}
+}
+
+// addrTable groups by one address, the commonest question (top talkers):
+// IPv4 addresses as plain 32-bit keys, which the map hashes fastest.
+type addrTable struct {
+	key    GroupKey
+	v4     map[uint32]int32
+	v6     map[[16]byte]int32
+	accs   []acc
+	addrs  []netip.Addr // the (masked) address of each group; invalid for "-"
+	absent int32        // index of the group of records without the address, -1 before one
+	init   bool
+}
+
+func (t *addrTable) add(_ []GroupKey, r *record.Record) {
+	if !t.init {
+		t.absent, t.init = -1, true
+	}
+	a := r.SrcAddr
+	if t.key.Field == record.DstAddr {
+		a = r.DstAddr
+	}
+	var i int32
+	var ok bool
+	switch {
+	case !r.Has(t.key.Field):
+		i, ok = t.absent, t.absent >= 0
+		if !ok {
+			t.absent = int32(len(t.accs))
+			i = t.absent
+		}
+	case a.Is4():
+		if t.key.Bits4 < 32 {
+			a = netip.PrefixFrom(a, t.key.Bits4).Masked().Addr()
+		}
+		b := a.As4()
+		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		if i, ok = t.v4[k]; !ok {
+			i = int32(len(t.accs))
+			t.v4[k] = i
+		}
+	default:
+		if t.key.Bits6 < 128 {
+			a = netip.PrefixFrom(a, t.key.Bits6).Masked().Addr()
+		}
+		k := a.As16()
+		if i, ok = t.v6[k]; !ok {
+			i = int32(len(t.accs))
+			t.v6[k] = i
+		}
+	}
+	if !ok {
+		t.accs = append(t.accs, acc{})
+		if !r.Has(t.key.Field) {
+			a = netip.Addr{}
+		}
+		t.addrs = append(t.addrs, a)
+	}
+	t.accs[i].add(r)
+}
+
+func (t *addrTable) each(fn func(string, *acc)) {
+	var r record.Record
+	keys := []GroupKey{t.key}
+	var buf []byte
+	for i := range t.accs {
+		// Encode the key as appendGroupKey does, so groups from every kind of
+		// table merge and decode alike.
+		r.Present = 0
+		if a := t.addrs[i]; a.IsValid() {
+			r.SrcAddr, r.DstAddr = a, a
+			r.Present = r.Present.With(t.key.Field)
+		}
+		buf = appendGroupKey(buf[:0], keys, &r)
+		fn(string(buf), &t.accs[i])
+	}
+}
+
+// stringTable holds keys of any length, such as interface ids.
+type stringTable struct {
+	index map[string]*acc
+	buf   []byte
+}
+
+func (t *stringTable) add(keys []GroupKey, r *record.Record) {
+	t.buf = appendGroupKey(t.buf[:0], keys, r)
+	a := t.index[string(t.buf)]
+	if a == nil {
+		a = &acc{}
+		t.index[string(t.buf)] = a
+	}
+	a.add(r)
+}
+
+func (t *stringTable) each(fn func(string, *acc)) {
+	for k, a := range t.index {
+		fn(k, a)
+	}
+}
+
 // Aggregate groups the records the filter keeps by keys and returns the
 // groups, sorted by sortBy (largest first, ties by key), at most top when
 // top > 0. Memory grows with the number of groups, not records.
@@ -151,30 +336,15 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 	for _, k := range keys {
 		need = need.With(k.Field)
 	}
-	maps := make([]map[string]*acc, q.workers())
+	tables := make([]groupTable, q.workers())
 	readers, err := q.forEachInput(ctx, q.need(need), func(rd *reader, i int) error {
-		w := rd.slot
-		if maps[w] == nil {
-			maps[w] = make(map[string]*acc)
+		t := tables[rd.slot]
+		if t == nil {
+			t = newGroupTable(keys)
+			tables[rd.slot] = t
 		}
-		m := maps[w]
-		var buf []byte
 		return rd.read(ctx, q.Inputs[i], func(r *record.Record) bool {
-			buf = appendGroupKey(buf[:0], keys, r)
-			a := m[string(buf)]
-			if a == nil {
-				a = &acc{}
-				m[string(buf)] = a
-			}
-			a.flows++
-			a.packets += r.Packets
-			a.bytes += r.Bytes
-			if r.Has(record.Start) && (a.first == 0 || r.Start < a.first) {
-				a.first = r.Start
-			}
-			if r.Has(record.End) && r.End > a.last {
-				a.last = r.End
-			}
+			t.add(keys, r)
 			return true
 		})
 	})
@@ -183,25 +353,19 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		return nil, stats, err
 	}
 
-	merged := maps[0]
-	if merged == nil {
-		merged = map[string]*acc{}
-	}
-	for _, m := range maps[1:] {
-		for k, a := range m {
+	merged := map[string]*acc{}
+	for _, t := range tables {
+		if t == nil {
+			continue
+		}
+		t.each(func(k string, a *acc) {
 			b := merged[k]
 			if b == nil {
 				merged[k] = a
-				continue
+				return
 			}
-			b.flows += a.flows
-			b.packets += a.packets
-			b.bytes += a.bytes
-			if a.first != 0 && (b.first == 0 || a.first < b.first) {
-				b.first = a.first
-			}
-			b.last = max(b.last, a.last)
-		}
+			b.merge(a)
+		})
 	}
 
 	type entry struct {
