@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/engine"
+	"github.com/flowlog/flowlog/internal/objstore/s3store"
 	"github.com/flowlog/flowlog/internal/output"
 )
 
@@ -74,19 +75,11 @@ func describeCredentials() string {
 			if os.Getenv(pair[1]) == "" {
 				state = "secret missing: set " + pair[1]
 			}
-			return "environment " + pair[0] + "=" + maskKey(id) + " (" + state + ")"
+			return "environment " + pair[0] + "=" + s3store.MaskAccessKey(id) + " (" + state + ")"
 		}
 	}
 	if p := os.Getenv("AWS_PROFILE"); p != "" {
 		return "AWS shared config, profile " + p
 	}
 	return "AWS shared config and credentials files, if any"
-}
-
-// maskKey shows the first four and last four characters of an access key.
-func maskKey(id string) string {
-	if len(id) <= 8 {
-		return "****"
-	}
-	return id[:4] + "…" + id[len(id)-4:]
 }

@@ -66,6 +66,9 @@ func exitCode(err error) int {
 	case errors.Is(err, engine.ErrNotFound):
 		return ExitNotFound
 	}
+	if code, ok := storageExitCode(err); ok {
+		return code
+	}
 	return ExitError
 }
 
@@ -82,7 +85,7 @@ func hintOf(err error) string {
 	if errors.As(err, &h) {
 		return h.Hint()
 	}
-	return ""
+	return storageHint(err)
 }
 
 // printError writes err to stderr: one line, then an optional hint line.

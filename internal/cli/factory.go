@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/iostreams"
+	"github.com/flowlog/flowlog/internal/objstore/s3store"
 )
 
 // Factory hands commands what they depend on, so a test can hand in its own
@@ -20,6 +21,7 @@ type Factory struct {
 	Config func() (*Config, error)
 
 	engine *engine.Engine
+	stores map[string]*s3store.Store
 }
 
 // Engine opens the configuration database on first use and keeps it open

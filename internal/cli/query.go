@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"runtime"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
+	"github.com/flowlog/flowlog/internal/source"
 )
 
 type queryOptions struct {
@@ -32,6 +34,9 @@ type queryOptions struct {
 	top                  int
 	stats, skipInvalid   bool
 	jobs                 int
+	flowLogs             []string
+	follow               bool
+	interval             time.Duration
 }
 
 func newQueryCmd(f *Factory) *cobra.Command {
@@ -87,7 +92,11 @@ first_start and last_end.`,
 	fl.StringVar(&opts.sort, "sort", "", "with --group-by, order groups by flows, packets or bytes (default flows)")
 	fl.BoolVar(&opts.stats, "stats", false, "print sources, bytes and records read, and the rate, to stderr")
 	fl.BoolVar(&opts.skipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
-	fl.IntVarP(&opts.jobs, "jobs", "j", 0, "sources read at once (default: one per CPU)")
+	fl.IntVarP(&opts.jobs, "jobs", "j", 0, "sources read at once (default: one per CPU; 8 or more for buckets)")
+	fl.StringArrayVar(&opts.flowLogs, "flowlog", nil, "read the objects of this configured flow log (`name or id`; repeatable)")
+	fl.BoolVarP(&opts.follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
+	fl.DurationVar(&opts.interval, "interval", 30*time.Second, "with --follow, how often to look for new objects")
+	cmd.RegisterFlagCompletionFunc("flowlog", completeFlowLogs(f))
 
 	registerEnumCompletion(cmd, "action", "ACCEPT", "REJECT")
 	registerEnumCompletion(cmd, "status", "OK", "NODATA", "SKIPDATA")
@@ -146,7 +155,7 @@ func wordTerm(keyword string, allowed ...string) func(string) (string, error) {
 }
 
 // buildFilter combines the filter flags and --where into one expression.
-func buildFilter(opts *queryOptions, now time.Time) (*expr.Expr, error) {
+func buildFilter(opts *queryOptions, window source.Window) (*expr.Expr, error) {
 	terms := []filterTerm{
 		{"action", opts.actions, wordTerm("action", "ACCEPT", "REJECT", "accepted", "rejected")},
 		{"status", opts.statuses, wordTerm("status", "OK", "NODATA", "SKIPDATA")},
@@ -179,18 +188,11 @@ func buildFilter(opts *queryOptions, now time.Time) (*expr.Expr, error) {
 		}
 	}
 	// A record matches a time window when its [start, end] overlaps it.
-	for _, t := range []struct{ flag, value, term string }{
-		{"since", opts.since, "end >= "},
-		{"until", opts.until, "start <= "},
-	} {
-		if t.value == "" {
-			continue
-		}
-		at, err := query.ParseTime(t.value, now)
-		if err != nil {
-			return nil, usageErrorf("--%s: %v", t.flag, err)
-		}
-		parts = append(parts, t.term+strconv.FormatInt(at.Unix(), 10))
+	if !window.Since.IsZero() {
+		parts = append(parts, "end >= "+strconv.FormatInt(window.Since.Unix(), 10))
+	}
+	if !window.Until.IsZero() {
+		parts = append(parts, "start <= "+strconv.FormatInt(window.Until.Unix(), 10))
 	}
 	if strings.TrimSpace(opts.where) != "" {
 		if _, err := expr.Compile(opts.where); err != nil {
@@ -225,9 +227,33 @@ func whereError(err error) error {
 	return &UserError{Err: err, Code: ExitUsage, Detail: se.Caret(), Hint: "see 'flowlog help query-language' or docs/query-language.md"}
 }
 
+// parseWindow reads --since and --until.
+func parseWindow(since, until string, now time.Time) (source.Window, error) {
+	var w source.Window
+	var err error
+	if since != "" {
+		if w.Since, err = query.ParseTime(since, now); err != nil {
+			return w, usageErrorf("--since: %v", err)
+		}
+	}
+	if until != "" {
+		if w.Until, err = query.ParseTime(until, now); err != nil {
+			return w, usageErrorf("--until: %v", err)
+		}
+	}
+	if !w.Since.IsZero() && !w.Until.IsZero() && w.Until.Before(w.Since) {
+		return w, usageErrorf("--until %s is before --since %s", w.Until.Format(time.RFC3339), w.Since.Format(time.RFC3339))
+	}
+	return w, nil
+}
+
 func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string) error {
 	ctx := cmd.Context()
-	filter, err := buildFilter(opts, f.Now())
+	window, err := parseWindow(opts.since, opts.until, f.Now())
+	if err != nil {
+		return err
+	}
+	filter, err := buildFilter(opts, window)
 	if err != nil {
 		return err
 	}
@@ -248,14 +274,19 @@ func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string)
 	if opts.count && opts.groupBy != "" {
 		return usageErrorf("--count and --group-by cannot be combined: --group-by already counts flows per group")
 	}
-
-	if len(args) == 0 {
-		if !f.IO.IsStdinPiped() {
-			return usageErrorf("no SOURCE: name files or folders to read, or pipe records to standard input")
-		}
-		args = []string{"-"}
+	if opts.follow && (opts.count || opts.groupBy != "" || opts.until != "") {
+		return usageErrorf("--follow prints records as they arrive: it cannot be combined with --count, --group-by or --until")
 	}
-	inputs, err := f.localInputs(args)
+	if opts.follow && opts.interval < time.Second {
+		return usageErrorf("--interval must be at least 1s")
+	}
+
+	sources, err := f.resolveSources(ctx, args, opts.flowLogs)
+	if err != nil {
+		return err
+	}
+	var listed source.Stats
+	inputs, err := sources.inputs(ctx, window, &listed)
 	if err != nil {
 		return err
 	}
@@ -263,25 +294,32 @@ func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string)
 	if filter != nil {
 		q.Filter = filter
 	}
+	if q.Workers == 0 && sources.remote {
+		// Objects in a bucket wait on the network as much as on the CPU.
+		q.Workers = max(8, 2*runtime.GOMAXPROCS(0))
+	}
+	bar := f.newProgress(len(inputs), opts.follow)
+	q.Progress = bar.done
 
 	var stats query.Stats
 	switch {
 	case opts.count:
 		var n int64
 		n, stats, err = q.Count(ctx)
+		bar.finish()
 		if err == nil {
 			err = printCount(f, format, n)
 		}
 	case opts.groupBy != "":
-		stats, err = runGroupBy(cmd, f, q, opts, format)
+		stats, err = runGroupBy(cmd, f, q, opts, format, bar)
 	default:
-		stats, err = runPrint(cmd, f, q, format, fields, opts.limit)
+		stats, err = runPrint(cmd, f, q, format, fields, opts, sources, bar)
 	}
 	if stats.Skipped > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(stats.Skipped), pluralWord(stats.Skipped, "line"))
 	}
 	if opts.stats {
-		printStats(f, stats)
+		printStats(f, stats, listed)
 	}
 	return err
 }
@@ -338,24 +376,42 @@ func parseFields(spec string) ([]record.Field, error) {
 	return fields, nil
 }
 
-func runPrint(cmd *cobra.Command, f *Factory, q *query.Query, format output.Format, fields []record.Field, limit int64) (query.Stats, error) {
+// runPrint prints matching records; with --follow it then keeps polling
+// the sources for new objects and prints theirs, until interrupted.
+func runPrint(cmd *cobra.Command, f *Factory, q *query.Query, format output.Format, fields []record.Field, opts *queryOptions, sources *sourceSet, bar *progress) (query.Stats, error) {
 	ctx := cmd.Context()
+	need, newEncode, write, closeOut, err := recordPrinter(f, format, fields)
+	if err != nil {
+		return query.Stats{}, err
+	}
+	stats, err := q.Print(ctx, need, newEncode, write, opts.limit)
+	bar.finish()
+	if err == nil && opts.follow {
+		err = follow(ctx, f, q, sources, opts, &stats, func(q *query.Query) (query.Stats, error) {
+			return q.Print(ctx, need, newEncode, write, 0)
+		})
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	return stats, err
+}
+
+// recordPrinter sets up the output of records: the fields to parse, an
+// encoder per worker, where encoded bytes go, and how to finish.
+func recordPrinter(f *Factory, format output.Format, fields []record.Field) (record.FieldSet, query.NewEncode, func([]byte) error, func() error, error) {
 	if format == output.Raw {
+		w := bufio.NewWriterSize(f.IO.Out, 256<<10)
 		raw := func() query.Encode {
 			return func(dst []byte, r *record.Record) []byte {
 				return append(append(dst, r.Line...), '\n')
 			}
 		}
-		w := bufio.NewWriterSize(f.IO.Out, 256<<10)
 		write := func(b []byte) error {
 			_, err := w.Write(b)
 			return err
 		}
-		stats, err := q.Print(ctx, 0, raw, write, limit)
-		if ferr := w.Flush(); err == nil {
-			err = ferr
-		}
-		return stats, err
+		return 0, raw, write, w.Flush, nil
 	}
 	columns := make([]string, len(fields))
 	var need record.FieldSet
@@ -365,7 +421,7 @@ func runPrint(cmd *cobra.Command, f *Factory, q *query.Query, format output.Form
 	}
 	stream, err := output.NewStream(format, f.IO.Out, columns, output.Options{})
 	if err != nil {
-		return query.Stats{}, err
+		return 0, nil, nil, nil, err
 	}
 	newEncode := func() query.Encode {
 		enc := stream.Encoder()
@@ -376,11 +432,7 @@ func runPrint(cmd *cobra.Command, f *Factory, q *query.Query, format output.Form
 			return enc.Append(dst, row)
 		}
 	}
-	stats, err := q.Print(ctx, need, newEncode, stream.Write, limit)
-	if cerr := stream.Close(); err == nil {
-		err = cerr
-	}
-	return stats, err
+	return need, newEncode, stream.Write, stream.Close, nil
 }
 
 // recordRow fills row with the values of fields of r. addrs is scratch
@@ -434,7 +486,7 @@ func printCount(f *Factory, format output.Format, n int64) error {
 	return w.Close()
 }
 
-func runGroupBy(cmd *cobra.Command, f *Factory, q *query.Query, opts *queryOptions, format output.Format) (query.Stats, error) {
+func runGroupBy(cmd *cobra.Command, f *Factory, q *query.Query, opts *queryOptions, format output.Format, bar *progress) (query.Stats, error) {
 	keys, err := query.ParseGroupKeys(opts.groupBy)
 	if err != nil {
 		return query.Stats{}, usageErrorf("--group-by: %v", err)
@@ -454,6 +506,7 @@ func runGroupBy(cmd *cobra.Command, f *Factory, q *query.Query, opts *queryOptio
 		top = int(opts.limit)
 	}
 	groups, stats, err := q.Aggregate(cmd.Context(), keys, sortBy, top)
+	bar.finish()
 	if err != nil {
 		return stats, err
 	}
@@ -502,14 +555,14 @@ func groupKeyValue(k query.GroupKey, kv query.KeyValue) output.Value {
 	return output.Str(kv.String())
 }
 
-func printStats(f *Factory, s query.Stats) {
+func printStats(f *Factory, s query.Stats, listed source.Stats) {
 	secs := s.Elapsed.Seconds()
 	rate := 0.0
 	if secs > 0 {
 		rate = float64(s.Records) / secs
 	}
 	fmt.Fprintf(f.IO.ErrOut,
-		"sources: %d  read: %s  records: %s  matched: %s  skipped: %s  elapsed: %s  rate: %s records/s\n",
-		s.Sources, humanize.IBytes(uint64(s.BytesRead)), humanize.Comma(s.Records), humanize.Comma(s.Matched),
+		"objects: listed %d, skipped %d by time, read %d  bytes: %s  records: %s  matched: %s  skipped: %s  elapsed: %s  rate: %s records/s\n",
+		listed.Listed, listed.Skipped, s.Sources, humanize.IBytes(uint64(s.BytesRead)), humanize.Comma(s.Records), humanize.Comma(s.Matched),
 		humanize.Comma(s.Skipped), s.Elapsed.Round(time.Millisecond), humanize.Comma(int64(rate)))
 }

@@ -49,6 +49,9 @@ type Config struct {
 	// AWS_PROFILE, the shared files), then IONOS_S3_ACCESS_KEY and
 	// IONOS_S3_SECRET_KEY.
 	AccessKey, SecretKey string
+	// Profile, if set, is the profile of the AWS shared config and
+	// credentials files to use, as AWS_PROFILE would select.
+	Profile string
 	// MaxAttempts is how often a request is tried, with backoff, when it
 	// fails with throttling, a 5xx or a connection error; 0 means 5.
 	MaxAttempts int
@@ -153,6 +156,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
+	}
+	if cfg.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
 	}
 	if cfg.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))

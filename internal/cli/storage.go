@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/s3store"
+)
+
+// Store returns the S3 store of a bucket, configured from the settings; one
+// per bucket for the life of the command.
+func (f *Factory) Store(ctx context.Context, bucket string) (*s3store.Store, error) {
+	if s, ok := f.stores[bucket]; ok {
+		return s, nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" && cfg.Region != "" && !strings.Contains(cfg.Region, "://") {
+		// An IONOS region key alone selects its endpoint.
+		if _, _, ok := s3store.ResolveEndpoint(cfg.Region); ok {
+			endpoint = cfg.Region
+		}
+	}
+	region := cfg.Region
+	if endpoint == cfg.Region {
+		region = ""
+	}
+	s, err := s3store.New(ctx, s3store.Config{
+		Bucket:    bucket,
+		Endpoint:  endpoint,
+		Region:    region,
+		PathStyle: cfg.PathStyle,
+		Profile:   cfg.AWSProfile,
+	})
+	if err != nil {
+		return nil, &UserError{Err: err, Code: ExitUsage}
+	}
+	if f.stores == nil {
+		f.stores = map[string]*s3store.Store{}
+	}
+	f.stores[bucket] = s
+	return s, nil
+}
+
+// storageExitCode maps object storage errors to exit codes; ok is false for
+// errors that are not about storage.
+func storageExitCode(err error) (int, bool) {
+	switch {
+	case errors.Is(err, objstore.ErrAccessDenied):
+		return ExitAuth, true
+	case errors.Is(err, objstore.ErrNoSuchBucket), errors.Is(err, objstore.ErrNotFound):
+		return ExitNotFound, true
+	case errors.Is(err, objstore.ErrUnreachable):
+		return ExitError, true
+	}
+	return 0, false
+}
+
+// storageHint says what to do about an object storage error.
+func storageHint(err error) string {
+	switch {
+	case errors.Is(err, objstore.ErrAccessDenied):
+		return "check the credentials ('flowlog config show' tells where they come from), --endpoint/--region, and the bucket's permissions"
+	case errors.Is(err, objstore.ErrNoSuchBucket):
+		return "check the bucket name and --endpoint/--region; flow logs need an existing bucket"
+	case errors.Is(err, objstore.ErrUnreachable):
+		return "check --endpoint/--region (or the profile) and the network"
+	}
+	return ""
+}

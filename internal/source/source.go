@@ -1,0 +1,127 @@
+// Package source owns finding the objects that can hold the records a query
+// asks for: it lists a store under a prefix, keeps flow log objects (and
+// other record files), and prunes by the time in their keys, so a query for
+// one hour of a year-old bucket lists and reads about one hour of objects.
+package source
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
+)
+
+// Margin is how far the records of an object may lie from the time in its
+// key. The service writes an object for each 10-minute window; whether the
+// key carries the start of the window or the time of writing, and with
+// delivery delays, records lie within this margin of it.
+const Margin = 15 * time.Minute
+
+// Window is the time range a query asks for; a zero bound is open.
+type Window struct {
+	Since, Until time.Time
+}
+
+// contains reports whether an object whose key carries time t can hold
+// records overlapping the window.
+func (w Window) contains(t time.Time) bool {
+	if !w.Since.IsZero() && t.Before(w.Since.Add(-Margin)) {
+		return false
+	}
+	if !w.Until.IsZero() && t.After(w.Until.Add(Margin)) {
+		return false
+	}
+	return true
+}
+
+// Location is where one set of objects lives: a store, a key prefix (a
+// folder, without a trailing slash; "" for the whole store), and optionally
+// the name of one flow log, whose objects alone are then listed.
+type Location struct {
+	Store  objstore.Store
+	Prefix string
+	Name   string
+}
+
+// Stats count what listing did, for --stats.
+type Stats struct {
+	Listed  int // objects the store returned
+	Skipped int // objects listed but outside the time window
+}
+
+// IsRecordFile reports whether a key names a file of records: the service's
+// *.log.gz objects, or plain *.log files.
+func IsRecordFile(key string) bool {
+	return strings.HasSuffix(key, ".log.gz") || strings.HasSuffix(key, ".log")
+}
+
+// List returns the objects of loc that can hold records in w, in key order.
+//
+// For one flow log the listing starts after the last key before the window
+// (StartAfter) and stops at the first key past it, since its keys sort by
+// time. Without a name, every object under the prefix is listed and those
+// whose key time is outside the window are skipped; record files whose
+// names carry no time are always kept.
+func List(ctx context.Context, loc Location, w Window, stats *Stats) ([]objstore.Object, error) {
+	prefix := loc.Prefix
+	if prefix != "" {
+		prefix += "/"
+	}
+	if loc.Name != "" {
+		return listFlowLog(ctx, loc, prefix, w, stats)
+	}
+	var objs []objstore.Object
+	err := loc.Store.List(ctx, prefix, "", func(o objstore.Object) error {
+		if !IsRecordFile(o.Key) {
+			return nil
+		}
+		stats.Listed++
+		if _, _, t, ok := flowlog.ParseObjectKey(o.Key); ok && !w.contains(t) {
+			stats.Skipped++
+			return nil
+		}
+		objs = append(objs, o)
+		return nil
+	})
+	return objs, err
+}
+
+func listFlowLog(ctx context.Context, loc Location, prefix string, w Window, stats *Stats) ([]objstore.Object, error) {
+	keyPrefix := flowlog.ObjectKeyPrefix(loc.Prefix, loc.Name)
+	startAfter := ""
+	if !w.Since.IsZero() {
+		// Keys hold ten-digit unix seconds, which sort as numbers do: every
+		// key of a time before first is listed after this one.
+		first := w.Since.Add(-Margin).Unix()
+		if first > 0 {
+			startAfter = keyPrefix + strconv.FormatInt(first-1, 10) + ".log.gz"
+		}
+	}
+	var objs []objstore.Object
+	err := loc.Store.List(ctx, keyPrefix, startAfter, func(o objstore.Object) error {
+		_, name, t, ok := flowlog.ParseObjectKey(o.Key)
+		if !ok || name != loc.Name {
+			// Another flow log whose name starts with this one's and a '-'.
+			return nil
+		}
+		stats.Listed++
+		if !w.Until.IsZero() && t.After(w.Until.Add(Margin)) {
+			stats.Skipped++
+			return objstore.ErrStop
+		}
+		if !w.contains(t) {
+			stats.Skipped++
+			return nil
+		}
+		objs = append(objs, o)
+		return nil
+	})
+	if errors.Is(err, objstore.ErrStop) {
+		err = nil
+	}
+	return objs, err
+}
