@@ -12,6 +12,7 @@ echo "==> go version: $(go version)"
 echo "==> installing test dependencies"
 FLOWLOG_MINIO="$(scripts/install-minio.sh)"
 export FLOWLOG_MINIO
+export FLOWLOG_REQUIRE_MINIO=1
 echo "    minio: $FLOWLOG_MINIO"
 
 echo "==> gofmt"

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -18,6 +19,7 @@ type createOptions struct {
 	action       string
 	datacenterID string
 	serverID     string
+	noVerify     bool
 }
 
 // resourceFlags are the three ways to name the resource; exactly one is given.
@@ -40,6 +42,10 @@ func newCreateCmd(f *Factory) *cobra.Command {
 		Long: `Create a flow log for one resource. A resource has at most one flow log, and a
 flow log cannot be changed after it is created: to change one, use
 'flowlog replace', which deletes and creates again in one transaction.
+
+When object storage is configured (--endpoint, --region or --profile), the
+bucket must exist and be reachable, as the service requires; --no-verify
+skips the check for offline use.
 
 The flow log writes one object every 10 minutes to BUCKET, named
 [PREFIX/]NAME-<unix seconds>.log.gz. Without --name, a name is derived from the
@@ -74,6 +80,7 @@ resource.`,
 	fl.StringVar(&opts.action, "action", "all", "firewall verdicts to capture: accepted, rejected or all")
 	fl.StringVar(&opts.datacenterID, "datacenter-id", "", "data center `ID` of the resource (UUID, optional)")
 	fl.StringVar(&opts.serverID, "server-id", "", "server `ID` of a NIC (UUID, optional)")
+	fl.BoolVar(&opts.noVerify, "no-verify", false, "do not check that the bucket exists (for offline use)")
 	cmd.MarkFlagsMutuallyExclusive("nic", "natgateway", "nlb")
 	registerEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
 	registerEnumCompletion(cmd, "action", "accepted", "rejected", "all")
@@ -83,6 +90,9 @@ resource.`,
 func createRun(cmd *cobra.Command, f *Factory, opts *createOptions) error {
 	fl, err := buildFlowLog(opts)
 	if err != nil {
+		return err
+	}
+	if err := f.verifyBucket(cmd.Context(), fl.Bucket, opts.noVerify); err != nil {
 		return err
 	}
 	e, err := f.Engine(cmd.Context())
@@ -143,4 +153,28 @@ func registerEnumCompletion(cmd *cobra.Command, flag string, values ...string) {
 	if err != nil {
 		panic(fmt.Sprintf("completion for --%s: %v", flag, err))
 	}
+}
+
+// verifyBucket checks that a flow log's bucket exists and is reachable, when
+// the user has said where object storage is.
+func (f *Factory) verifyBucket(ctx context.Context, bucket string, skip bool) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if skip || !cfg.StorageConfigured() {
+		return nil
+	}
+	store, err := f.Store(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if err := store.BucketExists(ctx); err != nil {
+		return &UserError{
+			Err:  err,
+			Code: exitCode(err),
+			Hint: storageHint(err) + "; --no-verify skips this check",
+		}
+	}
+	return nil
 }

@@ -3,8 +3,8 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"runtime"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"

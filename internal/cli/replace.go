@@ -11,7 +11,7 @@ import (
 )
 
 func newReplaceCmd(f *Factory) *cobra.Command {
-	var yes bool
+	var yes, noVerify bool
 	var direction, action, target, name string
 	cmd := &cobra.Command{
 		Use:   "replace ID|NAME [--direction …] [--action …] [--bucket …] [--name …]",
@@ -62,6 +62,11 @@ Objects the old flow log wrote stay in the bucket.`,
 			if err := next.Validate(); err != nil {
 				return err
 			}
+			if next.Bucket != old.Bucket {
+				if err := f.verifyBucket(ctx, next.Bucket, noVerify); err != nil {
+					return err
+				}
+			}
 			changes := describeChanges(old, next)
 			if len(changes) == 0 {
 				return usageErrorf("nothing to change: flow log %s already has these settings", old.Name)
@@ -88,6 +93,7 @@ Objects the old flow log wrote stay in the bucket.`,
 	fl.StringVar(&target, "bucket", "", "new target `BUCKET[/PREFIX]`")
 	fl.StringVar(&name, "name", "", "new `name`")
 	fl.BoolVarP(&yes, "yes", "y", false, "replace without asking")
+	fl.BoolVar(&noVerify, "no-verify", false, "do not check that a new bucket exists")
 	registerEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
 	registerEnumCompletion(cmd, "action", "accepted", "rejected", "all")
 	return cmd

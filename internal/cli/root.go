@@ -111,7 +111,7 @@ one flow log per resource, no change after creation.`,
 		cmd.GroupID = "config"
 		root.AddCommand(cmd)
 	}
-	root.AddCommand(newQueryCmd(f), newSimulateCmd(f))
+	root.AddCommand(newQueryCmd(f), newSimulateCmd(f), newFetchCmd(f))
 	root.AddCommand(newInPlaceChangeCmds()...)
 	root.AddCommand(newVersionCmd(f, build), newConfigCmd(f))
 	root.AddCommand(helpTopics()...)

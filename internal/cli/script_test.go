@@ -3,16 +3,23 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/flowlog/flowlog/internal/objstore/miniotest"
+	"github.com/flowlog/flowlog/internal/objstore/s3store"
 )
 
 // TestMain lets the test binary act as the flowlog command, so the scripts
@@ -23,7 +30,14 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// minioServers are the MinIO servers started by scripts, by work folder.
+var minioServers sync.Map
+
+// scriptParent is the test running the scripts.
+var scriptParent testing.TB
+
 func TestScripts(t *testing.T) {
+	scriptParent = t
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -35,12 +49,26 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(work, ".config"))
 			env.Setenv("XDG_DATA_HOME", filepath.Join(work, ".local", "share"))
 			env.Setenv("NO_COLOR", "1")
+			// Keep the machine's AWS settings out of the scripts.
+			env.Setenv("AWS_CONFIG_FILE", filepath.Join(work, ".aws", "config"))
+			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(work, ".aws", "credentials"))
+			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return nil
+		},
+		// [minio]: a MinIO binary is there, or the run insists on one (CI),
+		// so that a missing install fails instead of skipping.
+		Condition: func(cond string) (bool, error) {
+			if cond != "minio" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			return os.Getenv("FLOWLOG_MINIO") != "" || os.Getenv("FLOWLOG_REQUIRE_MINIO") == "1", nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"concurrently": cmdConcurrently,
 			"gzip":         cmdGzip,
 			"truncate":     cmdTruncate,
+			"minio":        cmdMinio,
+			"waitfiles":    cmdWaitFiles,
 		},
 	})
 }
@@ -149,4 +177,97 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 	n, err := strconv.ParseInt(args[1], 10, 64)
 	ts.Check(err)
 	ts.Check(os.Truncate(ts.MkAbs(args[0]), n))
+}
+
+// scriptTB lets miniotest, written for tests, run inside a script: failures
+// end the script, cleanups run when it ends.
+type scriptTB struct {
+	testing.TB // the enclosing test; only for methods not overridden here
+	ts         *testscript.TestScript
+}
+
+func (s scriptTB) Helper()                           {}
+func (s scriptTB) Cleanup(fn func())                 { s.ts.Defer(fn) }
+func (s scriptTB) Fatal(args ...any)                 { s.ts.Fatalf("%s", fmt.Sprint(args...)) }
+func (s scriptTB) Fatalf(format string, args ...any) { s.ts.Fatalf(format, args...) }
+func (s scriptTB) Errorf(format string, args ...any) { s.ts.Fatalf(format, args...) }
+func (s scriptTB) Skip(args ...any) {
+	s.ts.Fatalf("cannot skip inside a script: %s", fmt.Sprint(args...))
+}
+func (s scriptTB) Logf(format string, args ...any) { s.ts.Logf(format, args...) }
+func (s scriptTB) TempDir() string {
+	dir, err := os.MkdirTemp(s.ts.Getenv("WORK"), "minio-")
+	s.ts.Check(err)
+	return dir
+}
+
+// cmdMinio runs a real MinIO server for the script:
+//
+//	minio start        start one; set FLOWLOG_ENDPOINT and AWS credentials
+//	minio mb BUCKET    create a bucket
+//	minio stop         kill it, as an outage would
+//	minio restart      start it again on the same port and data
+//	minio put BUCKET KEY FILE   upload FILE under any KEY, even a hostile one
+func cmdMinio(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: minio start|mb|stop|restart|put")
+	}
+	tb := scriptTB{TB: scriptParent, ts: ts}
+	work := ts.Getenv("WORK")
+	if args[0] == "start" {
+		srv := miniotest.Start(tb)
+		minioServers.Store(work, srv)
+		ts.Defer(func() { minioServers.Delete(work) })
+		ts.Setenv("FLOWLOG_ENDPOINT", srv.Endpoint)
+		ts.Setenv("FLOWLOG_REGION", miniotest.Region)
+		ts.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+		ts.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+		return
+	}
+	v, ok := minioServers.Load(work)
+	if !ok {
+		ts.Fatalf("minio %s: no server started", args[0])
+	}
+	srv := v.(*miniotest.Server)
+	switch {
+	case args[0] == "mb" && len(args) == 2:
+		srv.CreateBucket(tb, args[1])
+	case args[0] == "stop":
+		srv.Stop()
+	case args[0] == "restart":
+		srv.Restart(tb)
+	case args[0] == "put" && len(args) == 4:
+		store, err := s3store.New(context.Background(), srv.Config(args[1]))
+		ts.Check(err)
+		data, err := os.ReadFile(ts.MkAbs(args[3]))
+		ts.Check(err)
+		ts.Check(store.Put(context.Background(), args[2], bytes.NewReader(data), int64(len(data))))
+	default:
+		ts.Fatalf("usage: minio start|mb BUCKET|stop|restart|put BUCKET KEY FILE")
+	}
+}
+
+// cmdWaitFiles waits until FOLDER holds at least N files matching *.log.gz
+// (up to 30s): "waitfiles FOLDER N".
+func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfiles folder n")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		count := 0
+		filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log.gz") {
+				count++
+			}
+			return nil
+		})
+		if count >= n {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	ts.Fatalf("waitfiles: fewer than %d files in %s after 30s", n, args[0])
 }

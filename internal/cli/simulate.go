@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 type simulateOptions struct {
 	out              string
+	bucket           string
 	flowLog          string
 	interfaceID      string
 	name, prefix     string
@@ -28,7 +31,7 @@ type simulateOptions struct {
 func newSimulateCmd(f *Factory) *cobra.Command {
 	opts := &simulateOptions{}
 	cmd := &cobra.Command{
-		Use:   "simulate --out DIR [--flowlog NAME | --interface ID --name NAME --prefix P] [flags]",
+		Use:   "simulate (--out DIR | --bucket BUCKET[/PREFIX] | --flowlog NAME) [--interface ID --name NAME --prefix P] [flags]",
 		Short: "Write realistic flow log objects, as the service would",
 		Long: `Write flow log objects exactly as the service writes them: one gzip object per
 10-minute window with traffic, named [PREFIX/]NAME-<unix seconds>.log.gz,
@@ -37,7 +40,9 @@ UDP and ICMP, well-known ports, heavy-tailed sizes, a few top talkers, rejects
 aimed at admin ports, the odd NODATA and SKIPDATA line).
 
 With --flowlog, the name, prefix, interface, direction and action come from a
-configured flow log. The same --seed writes byte-identical objects.`,
+configured flow log, and the objects go to its bucket unless --out names a
+folder. --bucket writes to a bucket, --out to a local folder laid out like
+one. The same --seed writes byte-identical objects.`,
 		Example: `  flowlog simulate --out ./logs --name web --duration 6h
   flowlog simulate --out ./bucket --flowlog web-ingress --from 2026-11-24 --duration 24h --seed 7`,
 		GroupID: "records",
@@ -48,6 +53,7 @@ configured flow log. The same --seed writes byte-identical objects.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.out, "out", "", "folder to write the objects to (keys become paths under it)")
+	fl.StringVar(&opts.bucket, "bucket", "", "bucket to write the objects to, `BUCKET[/PREFIX]`")
 	fl.StringVar(&opts.flowLog, "flowlog", "", "simulate the configured flow log with this `name or id`")
 	fl.StringVar(&opts.interfaceID, "interface", "", "interface `ID` written in the records (default derived from the seed)")
 	fl.StringVar(&opts.name, "name", "flowlog", "flow log `name`: the first part of every object name")
@@ -58,6 +64,8 @@ configured flow log. The same --seed writes byte-identical objects.`,
 	fl.DurationVar(&opts.duration, "duration", time.Hour, "length of the period")
 	fl.IntVar(&opts.recordsPerObject, "records-per-object", simulate.DefaultRecordsPerObject, "records in a full 10-minute object (`N`, varies by ±10%)")
 	fl.Int64Var(&opts.seed, "seed", 1, "random `seed`; the same seed writes the same objects")
+	cmd.MarkFlagsMutuallyExclusive("out", "bucket")
+	cmd.MarkFlagsMutuallyExclusive("flowlog", "bucket")
 	cmd.MarkFlagsMutuallyExclusive("flowlog", "interface")
 	cmd.MarkFlagsMutuallyExclusive("flowlog", "name")
 	cmd.MarkFlagsMutuallyExclusive("flowlog", "prefix")
@@ -71,8 +79,8 @@ configured flow log. The same --seed writes byte-identical objects.`,
 
 func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 	ctx := cmd.Context()
-	if opts.out == "" {
-		return usageErrorf("--out is required: the folder to write objects to")
+	if opts.out == "" && opts.bucket == "" && opts.flowLog == "" {
+		return usageErrorf("say where to write: --out DIR, --bucket BUCKET[/PREFIX] or --flowlog NAME")
 	}
 	if opts.duration <= 0 {
 		return usageErrorf("--duration must be positive")
@@ -86,6 +94,7 @@ func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 		Seed:             opts.seed,
 	}
 	var err error
+	var bucket string
 	if opts.flowLog != "" {
 		e, err := f.Engine(ctx)
 		if err != nil {
@@ -97,6 +106,7 @@ func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 		}
 		cfg.Name, cfg.Prefix, cfg.InterfaceID = fl.Name, fl.Prefix, fl.ResourceID
 		cfg.Direction, cfg.Action = fl.Direction, fl.Action
+		bucket = fl.Bucket
 	} else {
 		if err := flowlog.ValidateName(opts.name); err != nil {
 			return err
@@ -106,6 +116,18 @@ func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 				return err
 			}
 			cfg.Prefix = opts.prefix
+		}
+		if opts.bucket != "" {
+			var prefix string
+			if bucket, prefix, err = flowlog.ParseTarget(opts.bucket); err != nil {
+				return err
+			}
+			if prefix != "" && opts.prefix != "" && prefix != opts.prefix {
+				return usageErrorf("--bucket %s and --prefix %s name different prefixes", opts.bucket, opts.prefix)
+			}
+			if prefix != "" {
+				cfg.Prefix = prefix
+			}
 		}
 		cfg.Name, cfg.InterfaceID = opts.name, opts.interfaceID
 		if cfg.Direction, err = flowlog.ParseDirection(opts.direction); err != nil {
@@ -123,12 +145,23 @@ func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 		}
 	}
 
-	sum, err := simulate.Run(ctx, cfg, simulate.DirSink(opts.out))
+	sink, where := simulate.DirSink(opts.out), opts.out
+	if opts.out == "" {
+		store, err := f.Store(ctx, bucket)
+		if err != nil {
+			return err
+		}
+		where = store.String()
+		sink = simulate.SinkFunc(func(ctx context.Context, key string, body []byte) error {
+			return store.Put(ctx, key, bytes.NewReader(body), int64(len(body)))
+		})
+	}
+	sum, err := simulate.Run(ctx, cfg, sink)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "wrote %d objects, %s records, %s to %s",
-		sum.Objects, humanize.Comma(int64(sum.Records)), humanize.IBytes(uint64(sum.Bytes)), opts.out)
+		sum.Objects, humanize.Comma(int64(sum.Records)), humanize.IBytes(uint64(sum.Bytes)), where)
 	if sum.Objects > 0 {
 		fmt.Fprintf(f.IO.ErrOut, " (%s to %s)", sum.First.Format(time.RFC3339), sum.Last.Format(time.RFC3339))
 	}
