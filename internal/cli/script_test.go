@@ -69,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"truncate":     cmdTruncate,
 			"minio":        cmdMinio,
 			"waitfiles":    cmdWaitFiles,
+			"sleep":        cmdSleep,
 		},
 	})
 }
@@ -270,4 +271,14 @@ func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	ts.Fatalf("waitfiles: fewer than %d files in %s after 30s", n, args[0])
+}
+
+// cmdSleep pauses the script: "sleep DURATION".
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep duration")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
