@@ -26,6 +26,8 @@ type Config struct {
 	Region     string // --region: a signing region, or an IONOS region key (de, eu-central-2, eu-south-2)
 	PathStyle  bool   // --path-style
 	AWSProfile string // aws_profile: a profile of the AWS shared config and credentials files
+
+	Debug bool // --debug, FLOWLOG_DEBUG: log object storage requests to stderr
 }
 
 // StorageConfigured reports whether the user said where object storage is;
@@ -57,7 +59,7 @@ func loadConfig(flags *pflag.FlagSet) (*Config, error) {
 	v.SetEnvPrefix("FLOWLOG")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
-	for _, name := range []string{"db", "output", "config", "profile", "endpoint", "region", "path-style"} {
+	for _, name := range []string{"db", "output", "config", "profile", "endpoint", "region", "path-style", "debug"} {
 		if err := v.BindPFlag(name, flags.Lookup(name)); err != nil {
 			return nil, err
 		}
@@ -91,6 +93,7 @@ func loadConfig(flags *pflag.FlagSet) (*Config, error) {
 		ConfigFile: file,
 		Output:     v.GetString("output"),
 		Profile:    v.GetString("profile"),
+		Debug:      v.GetBool("debug"),
 	}
 	if err := resolveStorage(v, flags, cfg); err != nil {
 		return nil, err

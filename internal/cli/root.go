@@ -80,6 +80,7 @@ one flow log per resource, no change after creation.`,
 	pf.String("profile", "", "object storage `profile` from the config file (env FLOWLOG_PROFILE)")
 	pf.String("endpoint", "", "S3 endpoint `URL` (env FLOWLOG_ENDPOINT)")
 	pf.String("region", "", "signing `region`, or an IONOS region key: de, eu-central-2, eu-south-2 (env FLOWLOG_REGION)")
+	pf.Bool("debug", false, "log each object storage request (method, URL, status, time; never credentials) to stderr")
 	pf.Bool("path-style", false, "path-style bucket addressing (automatic for IP and localhost endpoints; env FLOWLOG_PATH_STYLE)")
 
 	registerEnumCompletion(root, "region", "de", "eu-central-2", "eu-south-2")

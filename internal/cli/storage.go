@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/flowlog/flowlog/internal/objstore"
@@ -30,12 +31,17 @@ func (f *Factory) Store(ctx context.Context, bucket string) (*s3store.Store, err
 	if endpoint == cfg.Region {
 		region = ""
 	}
+	var client *http.Client
+	if cfg.Debug {
+		client = &http.Client{Transport: &debugTransport{next: http.DefaultTransport, out: f.IO.ErrOut}}
+	}
 	s, err := s3store.New(ctx, s3store.Config{
-		Bucket:    bucket,
-		Endpoint:  endpoint,
-		Region:    region,
-		PathStyle: cfg.PathStyle,
-		Profile:   cfg.AWSProfile,
+		Bucket:     bucket,
+		Endpoint:   endpoint,
+		Region:     region,
+		PathStyle:  cfg.PathStyle,
+		Profile:    cfg.AWSProfile,
+		HTTPClient: client,
 	})
 	if err != nil {
 		return nil, &UserError{Err: err, Code: ExitUsage}
