@@ -67,12 +67,12 @@ func IsRecordFile(key string) bool {
 // whose key time is outside the window are skipped; record files whose
 // names carry no time are always kept.
 func List(ctx context.Context, loc Location, w Window, stats *Stats) ([]objstore.Object, error) {
+	if loc.Name != "" {
+		return listFlowLog(ctx, loc, w, stats)
+	}
 	prefix := loc.Prefix
 	if prefix != "" {
 		prefix += "/"
-	}
-	if loc.Name != "" {
-		return listFlowLog(ctx, loc, prefix, w, stats)
 	}
 	var objs []objstore.Object
 	err := loc.Store.List(ctx, prefix, "", func(o objstore.Object) error {
@@ -90,7 +90,7 @@ func List(ctx context.Context, loc Location, w Window, stats *Stats) ([]objstore
 	return objs, err
 }
 
-func listFlowLog(ctx context.Context, loc Location, prefix string, w Window, stats *Stats) ([]objstore.Object, error) {
+func listFlowLog(ctx context.Context, loc Location, w Window, stats *Stats) ([]objstore.Object, error) {
 	keyPrefix := flowlog.ObjectKeyPrefix(loc.Prefix, loc.Name)
 	startAfter := ""
 	if !w.Since.IsZero() {

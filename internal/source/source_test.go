@@ -1,0 +1,81 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/local"
+)
+
+// countingStore counts the objects a listing hands over, to show pruning
+// lists less, not only reads less.
+type countingStore struct {
+	objstore.Store
+	handed int
+}
+
+func (c *countingStore) List(ctx context.Context, prefix, startAfter string, fn func(objstore.Object) error) error {
+	return c.Store.List(ctx, prefix, startAfter, func(o objstore.Object) error {
+		c.handed++
+		return fn(o)
+	})
+}
+
+func TestListPrunesByKeyTime(t *testing.T) {
+	st, err := local.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	put := func(key string) {
+		if err := st.Put(ctx, key, bytes.NewReader(nil), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	for i := range 144 { // a day of 10-minute objects
+		put(flowlog.ObjectKey("web", "web01", day.Add(time.Duration(i)*10*time.Minute+5*time.Second)))
+		put(flowlog.ObjectKey("web", "web01-b", day.Add(time.Duration(i)*10*time.Minute+7*time.Second)))
+	}
+	put("web/notes.txt")
+	put("web/readme.log") // a record file without a time: never pruned
+
+	w := Window{Since: day.Add(10 * time.Hour), Until: day.Add(11 * time.Hour)}
+	cs := &countingStore{Store: st}
+	var stats Stats
+	objs, err := List(ctx, Location{Store: cs, Prefix: "web", Name: "web01"}, w, &stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Objects from 09:45 to 11:15 (the margin) can hold 10:00–11:00 records.
+	if len(objs) != 9 {
+		t.Errorf("got %d objects, want 9: %v", len(objs), objs)
+	}
+	for _, o := range objs {
+		if _, name, _, _ := flowlog.ParseObjectKey(o.Key); name != "web01" {
+			t.Errorf("listed another flow log's object %s", o.Key)
+		}
+	}
+	// The listing starts after the window (StartAfter) and stops past it.
+	if cs.handed > 30 {
+		t.Errorf("the store handed over %d objects for one hour of a day", cs.handed)
+	}
+
+	stats = Stats{}
+	objs, err = List(ctx, Location{Store: st, Prefix: "web"}, w, &stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 9+9+1 || stats.Listed != 2*144+1 || stats.Skipped != stats.Listed-len(objs) {
+		t.Errorf("prefix listing: %d objects, stats %+v", len(objs), stats)
+	}
+
+	objs, err = List(ctx, Location{Store: st, Prefix: "web", Name: "web01"}, Window{}, &Stats{})
+	if err != nil || len(objs) != 144 {
+		t.Errorf("no window: %d objects, %v; want 144", len(objs), err)
+	}
+}
