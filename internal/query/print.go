@@ -34,9 +34,10 @@ type chunk struct {
 // the encoded bytes to write in input order and, within an input, in record
 // order, however many workers ran. limit > 0 stops after that many records.
 //
-// Memory is bounded: an input may be read ahead of the one being written
-// only while fewer than inputsAheadOf×workers inputs are pending, and each
-// holds at most chunksQueued chunks.
+// Memory is bounded: input i may start only once the consumer has reached
+// input i−inputsAheadOf×workers, and each input holds at most chunksQueued
+// chunks. The input the consumer waits for can always start, so the window
+// cannot deadlock.
 func (q *Query) Print(ctx context.Context, fields record.FieldSet, newEncode NewEncode, write func([]byte) error, limit int64) (Stats, error) {
 	start := time.Now()
 	parent := ctx
@@ -47,7 +48,15 @@ func (q *Query) Print(ctx context.Context, fields record.FieldSet, newEncode New
 	for i := range outs {
 		outs[i] = make(chan *chunk, chunksQueued)
 	}
-	ahead := make(chan struct{}, inputsAheadOf*q.workers())
+	// gates[i] is closed when input i may start.
+	window := inputsAheadOf * q.workers()
+	gates := make([]chan struct{}, len(q.Inputs))
+	for i := range gates {
+		gates[i] = make(chan struct{})
+		if i < window {
+			close(gates[i])
+		}
+	}
 	pool := sync.Pool{New: func() any { return &chunk{data: make([]byte, 0, chunkSize+4096)} }}
 	getChunk := func() *chunk {
 		c := pool.Get().(*chunk)
@@ -62,7 +71,7 @@ func (q *Query) Print(ctx context.Context, fields record.FieldSet, newEncode New
 		defer close(done)
 		readers, _ = q.forEachInput(ctx, q.need(fields), func(rd *reader, i int) error {
 			select {
-			case ahead <- struct{}{}:
+			case <-gates[i]:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -96,11 +105,14 @@ func (q *Query) Print(ctx context.Context, fields record.FieldSet, newEncode New
 	}()
 
 	// Errors reach the consumer in input order, with the chunks; the first
-	// one it meets is the one reported.
+	// one it meets is the one reported, after the records read before it.
 	var written int64
 	var err error
 consume:
 	for i := range q.Inputs {
+		if next := i + window; next < len(gates) {
+			close(gates[next])
+		}
 		for {
 			var c *chunk
 			var ok bool
@@ -113,13 +125,13 @@ consume:
 			if !ok {
 				break
 			}
-			if c.err != nil {
-				err = c.err
-				break consume
-			}
 			data := c.data
 			if limit > 0 && written+int64(len(c.ends)) >= limit {
-				data = data[:c.ends[limit-written-1]]
+				if n := limit - written; n > 0 {
+					data = data[:c.ends[n-1]]
+				} else {
+					data = nil
+				}
 				written = limit
 			} else {
 				written += int64(len(c.ends))
@@ -128,12 +140,17 @@ consume:
 				err = werr
 				break consume
 			}
-			pool.Put(c)
 			if limit > 0 && written >= limit {
+				// The records asked for are out; what comes after, an error
+				// included, does not matter.
 				break consume
 			}
+			if c.err != nil {
+				err = c.err
+				break consume
+			}
+			pool.Put(c)
 		}
-		<-ahead
 	}
 	cancel()
 	<-done

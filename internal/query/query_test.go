@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -202,5 +203,61 @@ func TestParseGroupKeys(t *testing.T) {
 		if err != nil || strings.Join(names, " ") != tt.names {
 			t.Errorf("ParseGroupKeys(%q) = %v, %v; want %s", tt.in, names, err, tt.names)
 		}
+	}
+}
+
+func TestPrintManySmallInputsDoesNotHang(t *testing.T) {
+	// Inputs that finish at once used to take every read-ahead slot ahead
+	// of an input still waiting for one: a deadlock.
+	var inputs []Input
+	for i := range 2000 {
+		data := []byte(line(i, 0, "ACCEPT"))
+		if i%3 == 0 {
+			data = nil
+		}
+		inputs = append(inputs, memInput(fmt.Sprintf("in-%04d", i), data))
+	}
+	for round := range 30 {
+		q := &Query{Inputs: inputs, Filter: actionIs(record.Reject), Workers: 2}
+		done := make(chan error, 1)
+		go func() {
+			_, err := q.Print(context.Background(), 0, rawEncode, func([]byte) error { return nil }, 0)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: Print hung", round)
+		}
+	}
+}
+
+func TestPrintWritesRecordsBeforeAnError(t *testing.T) {
+	var sb strings.Builder
+	for j := range 5000 {
+		sb.WriteString(line(1, j, "ACCEPT"))
+	}
+	sb.WriteString("garbage\n")
+	inputs := []Input{memInput("big.log", []byte(sb.String()))}
+
+	var out bytes.Buffer
+	q := &Query{Inputs: inputs}
+	_, err := q.Print(context.Background(), 0, rawEncode, func(b []byte) error { out.Write(b); return nil }, 0)
+	var le *record.LineError
+	if !errors.As(err, &le) || le.Line != 5001 {
+		t.Fatalf("err = %v, want big.log:5001", err)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 5000 {
+		t.Errorf("printed %d records before the error, want all 5000", n)
+	}
+
+	// A limit reached before the bad line is a success.
+	out.Reset()
+	_, err = q.Print(context.Background(), 0, rawEncode, func(b []byte) error { out.Write(b); return nil }, 5)
+	if err != nil || strings.Count(out.String(), "\n") != 5 {
+		t.Errorf("limit 5: err %v, %d lines", err, strings.Count(out.String(), "\n"))
 	}
 }
