@@ -41,10 +41,11 @@ func Parse(line []byte, need FieldSet, r *Record) error {
 		// Only the last fields are wanted, as for --action or --status: count
 		// the fields without recording them, then find the wanted ones from
 		// the end of the line.
-		if !hasFieldCount(line) {
+		single := len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' ' && bytes.Count(line, space) == NumFields-1
+		if !single && countFields(line) != NumFields {
 			return &SyntaxError{WrongCount: true, Fields: countFields(line)}
 		}
-		splitTail(line, &spans, Field(bits.TrailingZeros16(uint16(need|1<<LogStatus))))
+		splitTail(line, &spans, Field(bits.TrailingZeros16(uint16(need|1<<LogStatus))), single)
 	} else {
 		n, ok := split(line, &spans)
 		if !ok {
@@ -75,28 +76,31 @@ func Parse(line []byte, need FieldSet, r *Record) error {
 // trailingFields are the fields splitTail finds.
 const trailingFields = FieldSet(1<<Start | 1<<End | 1<<ActionField | 1<<LogStatus)
 
-// hasFieldCount reports whether line holds NumFields fields. The service
-// writes single spaces between fields, and such a line is recognised by the
-// vectorised byte count of the bytes package: thirteen spaces, none at
-// either end. (Thirteen spaces could also hide a missing field next to a
-// doubled space; that empty field is then caught if the query reads it.)
-// Any other line is counted field by field.
-func hasFieldCount(line []byte) bool {
-	if len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' ' && bytes.Count(line, space) == NumFields-1 {
-		return true
-	}
-	return countFields(line) == NumFields
-}
-
+// space is what fields are separated by. A line with thirteen single spaces
+// and none at either end (found by the vectorised byte count of the bytes
+// package) can be read from its end one space at a time: a doubled space
+// among the wanted fields is then an empty field, which is an error. (A
+// doubled space elsewhere together with a missing field also counts
+// thirteen; the fields read are still the line's true last ones.) Any other
+// line is counted field by field.
 var space = []byte{' '}
 
-// splitTail records the spans of the fields from first to the last one, in
-// a line known to hold exactly NumFields fields, walking back from its end.
-func splitTail(line []byte, spans *[NumFields][2]int32, first Field) {
+// splitTail records the spans of the fields from first to the last one,
+// walking back from the end of the line. A line that passed the quick check
+// of hasFieldCount has single spaces, so the walk takes them one at a time;
+// a line that was counted field by field may have runs of spaces, which the
+// walk skips.
+func splitTail(line []byte, spans *[NumFields][2]int32, first Field, single bool) {
 	i := len(line)
 	for f := LogStatus; f >= first; f-- {
-		for i > 0 && line[i-1] == ' ' {
-			i--
+		if single {
+			if f < LogStatus && i > 0 {
+				i-- // the one space before the previous field
+			}
+		} else {
+			for i > 0 && line[i-1] == ' ' {
+				i--
+			}
 		}
 		end := i
 		for i > 0 && line[i-1] != ' ' {

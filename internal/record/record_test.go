@@ -392,3 +392,19 @@ func FuzzCountFields(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTailRefusesMissingFieldWithDoubledSpace(t *testing.T) {
+	// Thirteen spaces, but end is missing and a space doubled: reading the
+	// last fields finds end empty, and never takes bytes for start.
+	line := []byte("2 12345678 7ffd6527-ce80-4e57-a949-f9a45824ebe2 172.17.1.100 172.17.1.101 59113 20756 6 17 1325 1587983051  ACCEPT OK")
+	var r Record
+	if err := Parse(line, FieldSet(0).With(End).With(ActionField), &r); err == nil {
+		t.Errorf("accepted a line without end: end=%d", r.End)
+	}
+	if err := Parse(line, FieldSet(0).With(Start), &r); err != nil || r.Start != 1587983051 {
+		t.Errorf("start = %d, %v; want 1587983051", r.Start, err)
+	}
+	if err := Parse(line, FieldSet(0).With(ActionField), &r); err != nil || r.Action != Accept {
+		t.Errorf("action of the line's true last fields: %v %v", r.Action, err)
+	}
+}

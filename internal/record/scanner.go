@@ -297,7 +297,7 @@ func (s *Scanner) readLine() ([]byte, error) {
 		}
 	}
 	s.line++
-	if len(line) > MaxLineLength {
+	if len(bytes.TrimRight(line, "\r\n")) > MaxLineLength {
 		if s.skipInvalid {
 			s.skipped++
 			return []byte{}, nil
