@@ -154,10 +154,10 @@ func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string)
 
 	fmt.Fprintf(f.IO.ErrOut, "fetched %d objects (%s), %d already present, %d refused, into %s\n",
 		stats.fetched.Load(), humanize.IBytes(uint64(stats.bytes.Load())), stats.present.Load(), stats.refused.Load(), opts.to)
+	if err := cmd.Context().Err(); err != nil {
+		return err // interrupted: what is fetched is complete, the rest is not there
+	}
 	if firstErr != nil {
-		if cmd.Context().Err() != nil {
-			return cmd.Context().Err()
-		}
 		return withHint(firstErr, "run the same fetch again to finish: complete objects are kept and skipped")
 	}
 	if n := stats.refused.Load(); n > 0 {
@@ -231,7 +231,8 @@ func fileMD5(path string) ([]byte, error) {
 // fetchObject downloads one object unless an identical copy is present.
 func fetchObject(ctx context.Context, store objstore.Store, o objstore.Object, opts *fetchOptions, stats *fetchStats) error {
 	key := o.Key
-	if opts.decompress {
+	decompress := opts.decompress && strings.HasSuffix(key, ".gz")
+	if decompress {
 		key = strings.TrimSuffix(key, ".gz")
 	}
 	dst, err := targetPath(opts.to, key)
@@ -241,7 +242,7 @@ func fetchObject(ctx context.Context, store objstore.Store, o objstore.Object, o
 	want, haveMD5 := md5ETag(o.ETag)
 	if info, err := os.Stat(dst); err == nil && info.Mode().IsRegular() {
 		// A decompressed copy was renamed into place only once verified.
-		if opts.decompress {
+		if decompress {
 			stats.present.Add(1)
 			return nil
 		}
@@ -279,7 +280,7 @@ func fetchObject(ctx context.Context, store objstore.Store, o objstore.Object, o
 	h := md5.New()
 	counted := &countingWriter{}
 	raw := io.TeeReader(body, io.MultiWriter(h, counted))
-	if opts.decompress {
+	if decompress {
 		err = copyDecompressed(tmp, raw)
 	} else {
 		_, err = io.Copy(tmp, raw)
@@ -288,6 +289,9 @@ func fetchObject(ctx context.Context, store objstore.Store, o objstore.Object, o
 		return err
 	}
 	if err := verifyDownload(o, counted.n, h, want, haveMD5); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {

@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
+	"path"
+	"path/filepath"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/source"
 )
@@ -12,9 +15,18 @@ import (
 // follow polls the sources for objects that were not there before and runs
 // print over them, until the context ends (Ctrl-C), which is a clean stop.
 func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet, opts *queryOptions, total *query.Stats, print func(*query.Query) (query.Stats, error)) error {
+	// seen holds the inputs read, with the time in their key; inputs
+	// without one (record files named otherwise) are kept for good, so they
+	// are never read twice.
 	seen := map[string]time.Time{}
 	for _, in := range q.Inputs {
-		seen[in.Name] = f.Now()
+		seen[in.Name] = keyTime(in.Name)
+	}
+	locations := &sourceSet{}
+	for _, item := range sources.items {
+		if item.location != nil {
+			locations.items = append(locations.items, item)
+		}
 	}
 	tick := time.NewTicker(opts.interval)
 	defer tick.Stop()
@@ -28,7 +40,7 @@ func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet,
 		// New objects carry recent times in their keys; listing from a
 		// margin back covers late deliveries without relisting everything.
 		var listed source.Stats
-		inputs, err := sources.inputs(ctx, source.Window{Since: now.Add(-2 * source.Margin)}, &listed)
+		inputs, err := locations.inputs(ctx, source.Window{Since: now.Add(-2 * source.Margin)}, &listed)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -37,13 +49,15 @@ func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet,
 		}
 		fresh := inputs[:0]
 		for _, in := range inputs {
-			if _, ok := seen[in.Name]; !ok && in.Name != "<stdin>" {
-				seen[in.Name] = now
+			if _, ok := seen[in.Name]; !ok {
+				seen[in.Name] = keyTime(in.Name)
 				fresh = append(fresh, in)
 			}
 		}
+		// Objects older than the listing window are not listed again, so
+		// they need not be remembered.
 		for name, at := range seen {
-			if now.Sub(at) > 4*source.Margin {
+			if !at.IsZero() && now.Sub(at) > 4*source.Margin {
 				delete(seen, name)
 			}
 		}
@@ -64,4 +78,13 @@ func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet,
 			return err
 		}
 	}
+}
+
+// keyTime is the time in an input's object key, zero when it has none.
+func keyTime(name string) time.Time {
+	_, _, t, ok := flowlog.ParseObjectKey(path.Base(filepath.ToSlash(name)))
+	if !ok {
+		return time.Time{}
+	}
+	return t
 }

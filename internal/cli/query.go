@@ -380,16 +380,22 @@ func parseFields(spec string) ([]record.Field, error) {
 // the sources for new objects and prints theirs, until interrupted.
 func runPrint(cmd *cobra.Command, f *Factory, q *query.Query, format output.Format, fields []record.Field, opts *queryOptions, sources *sourceSet, bar *progress) (query.Stats, error) {
 	ctx := cmd.Context()
-	need, newEncode, write, closeOut, err := recordPrinter(f, format, fields)
+	need, newEncode, write, flush, closeOut, err := recordPrinter(f, format, fields)
 	if err != nil {
 		return query.Stats{}, err
 	}
 	stats, err := q.Print(ctx, need, newEncode, write, opts.limit)
 	bar.finish()
 	if err == nil && opts.follow {
-		err = follow(ctx, f, q, sources, opts, &stats, func(q *query.Query) (query.Stats, error) {
-			return q.Print(ctx, need, newEncode, write, 0)
-		})
+		if err = flush(); err == nil {
+			err = follow(ctx, f, q, sources, opts, &stats, func(q *query.Query) (query.Stats, error) {
+				st, err := q.Print(ctx, need, newEncode, write, 0)
+				if ferr := flush(); err == nil {
+					err = ferr
+				}
+				return st, err
+			})
+		}
 	}
 	if cerr := closeOut(); err == nil {
 		err = cerr
@@ -398,8 +404,9 @@ func runPrint(cmd *cobra.Command, f *Factory, q *query.Query, format output.Form
 }
 
 // recordPrinter sets up the output of records: the fields to parse, an
-// encoder per worker, where encoded bytes go, and how to finish.
-func recordPrinter(f *Factory, format output.Format, fields []record.Field) (record.FieldSet, query.NewEncode, func([]byte) error, func() error, error) {
+// encoder per worker, where encoded bytes go, how to flush them (--follow
+// shows records as they arrive) and how to finish.
+func recordPrinter(f *Factory, format output.Format, fields []record.Field) (need record.FieldSet, newEncode query.NewEncode, write func([]byte) error, flush, finish func() error, err error) {
 	if format == output.Raw {
 		w := bufio.NewWriterSize(f.IO.Out, 256<<10)
 		raw := func() query.Encode {
@@ -411,19 +418,18 @@ func recordPrinter(f *Factory, format output.Format, fields []record.Field) (rec
 			_, err := w.Write(b)
 			return err
 		}
-		return 0, raw, write, w.Flush, nil
+		return 0, raw, write, w.Flush, w.Flush, nil
 	}
 	columns := make([]string, len(fields))
-	var need record.FieldSet
 	for i, fd := range fields {
 		columns[i] = fd.String()
 		need = need.With(fd)
 	}
 	stream, err := output.NewStream(format, f.IO.Out, columns, output.Options{})
 	if err != nil {
-		return 0, nil, nil, nil, err
+		return 0, nil, nil, nil, nil, err
 	}
-	newEncode := func() query.Encode {
+	newEncode = func() query.Encode {
 		enc := stream.Encoder()
 		row := make([]output.Value, len(fields))
 		var addrs [2][]byte
@@ -432,7 +438,7 @@ func recordPrinter(f *Factory, format output.Format, fields []record.Field) (rec
 			return enc.Append(dst, row)
 		}
 	}
-	return need, newEncode, stream.Write, stream.Close, nil
+	return need, newEncode, stream.Write, stream.Flush, stream.Close, nil
 }
 
 // recordRow fills row with the values of fields of r. addrs is scratch

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +70,11 @@ func TestScripts(t *testing.T) {
 			"truncate":     cmdTruncate,
 			"minio":        cmdMinio,
 			"waitfiles":    cmdWaitFiles,
+			"lifecycle":    cmdLifecycle,
+			"s3ls":         cmdS3ls,
+			"s3replay":     cmdS3Replay,
 			"sleep":        cmdSleep,
+			"waitgrep":     cmdWaitGrep,
 		},
 	})
 }
@@ -281,4 +286,22 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	time.Sleep(d)
+}
+
+// cmdWaitGrep waits until FILE matches REGEXP (up to 30s): "waitgrep FILE
+// REGEXP". It shows output arriving while a command still runs.
+func cmdWaitGrep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitgrep file regexp")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && re.Match(data) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("waitgrep: %s did not match %q within 30s", args[0], args[1])
 }

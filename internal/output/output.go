@@ -117,6 +117,17 @@ func (s *Stream) Write(encoded []byte) error {
 	return err
 }
 
+// Flush writes out what is buffered, so a long-running query shows its
+// rows as they come; a table renders the rows it holds.
+func (s *Stream) Flush() error {
+	if s.format == Table && len(s.table.rows) > 0 {
+		if err := s.table.render(); err != nil {
+			return err
+		}
+	}
+	return s.w.Flush()
+}
+
 // Close finishes the output and flushes it. It must be called even when no
 // row was written: an empty JSON array is "[]" and an empty CSV file still
 // has its header.

@@ -31,7 +31,7 @@ func (k GroupKey) Name() string {
 	switch {
 	case k.Bits4 == 32 && k.Bits6 == 128:
 		return name
-	case k.Bits6 == 128 || k.Bits6 == defaultBits6(k.Bits4):
+	case k.Bits6 == defaultBits6(k.Bits4):
 		return fmt.Sprintf("%s/%d", name, k.Bits4)
 	}
 	return fmt.Sprintf("%s/%d/%d", name, k.Bits4, k.Bits6)

@@ -92,14 +92,20 @@ func newReader(q *Query, need record.FieldSet) *reader {
 	}
 }
 
+// countingReader counts the bytes read from a source and keeps its read
+// error, to tell a failing source from corrupt data.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
 	return n, err
 }
 
@@ -153,7 +159,7 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 	}
 	if err != nil {
 		var se *record.SourceError
-		if compressed && errors.As(err, &se) && !errors.Is(err, context.Canceled) {
+		if compressed && errors.As(err, &se) && rd.counter.err == nil && !errors.Is(err, context.Canceled) {
 			return &record.SourceError{Source: in.Name, Err: fmt.Errorf("truncated or corrupt gzip data: %w", se.Err)}
 		}
 		return err

@@ -103,6 +103,11 @@ func listFlowLog(ctx context.Context, loc Location, w Window, stats *Stats) ([]o
 	}
 	var objs []objstore.Object
 	err := loc.Store.List(ctx, keyPrefix, startAfter, func(o objstore.Object) error {
+		if rest := o.Key[len(keyPrefix):]; rest != "" && rest[0] > '9' {
+			// Past the keys with a time (digits) come other flow logs whose
+			// names start with this one's: "web-api-…" after "web-9…".
+			return objstore.ErrStop
+		}
 		_, name, t, ok := flowlog.ParseObjectKey(o.Key)
 		if !ok || name != loc.Name {
 			// Another flow log whose name starts with this one's and a '-'.

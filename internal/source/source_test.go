@@ -79,3 +79,33 @@ func TestListPrunesByKeyTime(t *testing.T) {
 		t.Errorf("no window: %d objects, %v; want 144", len(objs), err)
 	}
 }
+
+func TestListFlowLogStopsBeforeSimilarNames(t *testing.T) {
+	st, err := local.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	for i := range 144 {
+		for _, name := range []string{"web", "web-api"} {
+			key := flowlog.ObjectKey("", name, day.Add(time.Duration(i)*10*time.Minute))
+			if err := st.Put(ctx, key, bytes.NewReader(nil), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cs := &countingStore{Store: st}
+	objs, err := List(ctx, Location{Store: cs, Name: "web"}, Window{Since: day.Add(23 * time.Hour)}, &Stats{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 7 { // 22:50 to 23:50, the margin included
+		t.Errorf("got %d objects of web, want 7", len(objs))
+	}
+	// "web-api-…" keys sort after every "web-<digits>" key: the listing
+	// stops at the first one instead of walking all 144.
+	if cs.handed > 12 {
+		t.Errorf("the store handed over %d objects", cs.handed)
+	}
+}
