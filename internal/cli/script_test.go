@@ -70,8 +70,6 @@ func TestScripts(t *testing.T) {
 			"truncate":     cmdTruncate,
 			"minio":        cmdMinio,
 			"waitfiles":    cmdWaitFiles,
-			"s3ls":         cmdS3ls,
-			"s3replay":     cmdS3Replay,
 			"sleep":        cmdSleep,
 			"waitgrep":     cmdWaitGrep,
 		},
