@@ -1,16 +1,28 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/iostreams"
 	"github.com/flowlog/flowlog/internal/output"
+	"github.com/flowlog/flowlog/internal/prune"
 )
 
+type deleteOptions struct {
+	yes           bool
+	deleteObjects bool
+	expireDays    int
+}
+
 func newDeleteCmd(f *Factory) *cobra.Command {
-	var yes bool
+	opts := &deleteOptions{}
 	cmd := &cobra.Command{
 		Use:     "delete ID|NAME...",
 		Aliases: []string{"rm"},
@@ -19,51 +31,117 @@ func newDeleteCmd(f *Factory) *cobra.Command {
 before anything is deleted, and all are deleted in one transaction.
 
 flowlog shows what it is about to delete and asks on a terminal; elsewhere it
-needs --yes. Objects the flow logs already wrote stay in their bucket.`,
+needs --yes. Objects the flow logs already wrote stay in their bucket, unless
+--delete-objects deletes them (after the flow logs) or --expire-objects DAYS
+adds a lifecycle rule that expires them. On a terminal without --yes, flowlog
+offers to delete them once the flow logs are gone.`,
 		Example: `  flowlog delete web-ingress
-  flowlog delete 3f0c… 9ab1… --yes`,
+  flowlog delete 3f0c7b7e-3a51-4d0f-9b44-6c1d2b1f1a10 9ab1c2d3-4e5f-4a6b-8c7d-0e1f2a3b4c5d --yes
+  flowlog delete web-ingress --delete-objects --yes
+  flowlog delete web-ingress --expire-objects 30`,
 		Args:              argsUsage(cobra.MinimumNArgs(1)),
 		ValidArgsFunction: completeFlowLogs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			e, err := f.Engine(ctx)
-			if err != nil {
-				return err
+			if cmd.Flags().Changed("expire-objects") && opts.expireDays < 1 {
+				return usageErrorf("--expire-objects must be a whole number of days, at least 1")
 			}
-			logs, err := resolveFlowLogs(ctx, e, args)
-			if err != nil {
-				return err
-			}
-			format, err := f.outputFormat(output.Formats...)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.ErrOut, "about to delete %s:\n", plural(len(logs), "flow log"))
-			for _, fl := range logs {
-				fmt.Fprintf(f.IO.ErrOut, "  %s  %s (%s %s) -> %s\n", fl.ID, fl.Name, fl.ResourceType, fl.ResourceID, fl.Target())
-			}
-			if err := f.confirm(yes, "delete "+plural(len(logs), "flow log")+"?"); err != nil {
-				return err
-			}
-			ids := make([]string, len(logs))
-			for i, fl := range logs {
-				ids[i] = fl.ID
-			}
-			if err := e.Delete(ctx, ids...); err != nil {
-				return err
-			}
-			for _, fl := range logs {
-				fmt.Fprintf(f.IO.ErrOut, "deleted flow log %s (%s)\n", fl.Name, fl.ID)
-			}
-			fmt.Fprintf(f.IO.ErrOut, "objects already written stay in the bucket: %s\n", objectPatterns(logs))
-			if format != output.Table {
-				return f.printFlowLogs(logs, false)
-			}
-			return nil
+			return deleteRun(cmd.Context(), f, opts, args)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "delete without asking")
+	cmd.Flags().BoolVar(&opts.deleteObjects, "delete-objects", false, "also delete every object the flow logs wrote")
+	cmd.Flags().IntVar(&opts.expireDays, "expire-objects", 0, "also add a lifecycle rule that expires the flow logs' objects after `DAYS`")
+	cmd.MarkFlagsMutuallyExclusive("delete-objects", "expire-objects")
 	return cmd
+}
+
+func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []string) error {
+	e, err := f.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	logs, err := resolveFlowLogs(ctx, e, args)
+	if err != nil {
+		return err
+	}
+	format, err := f.outputFormat(output.Formats...)
+	if err != nil {
+		return err
+	}
+	w := f.IO.ErrOut
+	fmt.Fprintf(w, "about to delete %s:\n", plural(len(logs), "flow log"))
+	for _, fl := range logs {
+		fmt.Fprintf(w, "  %s  %s (%s %s) -> %s\n", fl.ID, fl.Name, fl.ResourceType, fl.ResourceID, fl.Target())
+	}
+
+	// What happens to the objects is worked out, and shown, before asking.
+	question := "delete " + plural(len(logs), "flow log") + "?"
+	var changes []*retentionChange
+	switch {
+	case opts.deleteObjects:
+		n, size := 0, int64(0)
+		for _, fl := range logs {
+			plan, err := f.selectFlowLogObjects(ctx, fl)
+			if err != nil {
+				return err
+			}
+			n += len(plan.Objects)
+			size += plan.Bytes
+			fmt.Fprintf(w, "  and %s (%s): %s\n", plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), flowLogObjects(fl))
+		}
+		question = fmt.Sprintf("delete %s and %s (%s)?", plural(len(logs), "flow log"), plural(n, "object"), humanize.IBytes(uint64(size)))
+	case opts.expireDays > 0:
+		for _, fl := range logs {
+			store, err := f.Store(ctx, fl.Bucket)
+			if err != nil {
+				return err
+			}
+			c, err := f.planRetention(ctx, store, flowLogObjects(fl), opts.expireDays)
+			if err != nil {
+				return err
+			}
+			c.preview(w)
+			changes = append(changes, c)
+		}
+		question = fmt.Sprintf("delete %s and have their objects expire?", plural(len(logs), "flow log"))
+	}
+	if err := f.confirm(opts.yes, question); err != nil {
+		return err
+	}
+
+	ids := make([]string, len(logs))
+	for i, fl := range logs {
+		ids[i] = fl.ID
+	}
+	if err := e.Delete(ctx, ids...); err != nil {
+		return err
+	}
+	for _, fl := range logs {
+		fmt.Fprintf(w, "deleted flow log %s (%s)\n", fl.Name, fl.ID)
+	}
+
+	switch {
+	case opts.deleteObjects:
+		err = f.deleteFlowLogObjects(ctx, logs)
+	case opts.expireDays > 0:
+		for _, c := range changes {
+			if err = c.apply(ctx); err != nil {
+				err = withHint(fmt.Errorf("the flow logs are deleted, but not the lifecycle rule for %s: %w", c.target, err),
+					fmt.Sprintf("flowlog retention set --bucket %s --name %s --days %d", c.target.bucketAndPrefix(), c.target.name, opts.expireDays))
+				break
+			}
+			fmt.Fprintf(w, "%s expire %s\n", c.target, describeExpiry(c.rule))
+		}
+	default:
+		err = f.offerObjectDeletion(ctx, logs, opts.yes)
+	}
+	if err != nil {
+		return err
+	}
+	if format != output.Table {
+		return f.printFlowLogs(logs, false)
+	}
+	return nil
 }
 
 func plural(n int, noun string) string {
@@ -71,6 +149,11 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// flowLogObjects is the target of a flow log's objects.
+func flowLogObjects(fl flowlog.FlowLog) objectTarget {
+	return objectTarget{bucket: fl.Bucket, prefix: fl.Prefix, name: fl.Name}
 }
 
 // objectPatterns names where the objects of logs are, as s3:// patterns.
@@ -83,4 +166,87 @@ func objectPatterns(logs []flowlog.FlowLog) string {
 		s += "s3://" + fl.Bucket + "/" + flowlog.ObjectKeyPrefix(fl.Prefix, fl.Name) + "*"
 	}
 	return s
+}
+
+// selectFlowLogObjects lists every object a flow log wrote.
+func (f *Factory) selectFlowLogObjects(ctx context.Context, fl flowlog.FlowLog) (*prune.Plan, error) {
+	store, err := f.Store(ctx, fl.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	return prune.Select(ctx, prune.Target{Store: store, Prefix: fl.Prefix, Name: fl.Name}, time.Time{})
+}
+
+// deleteFlowLogObjects deletes every object the (deleted) flow logs wrote,
+// listing them afresh to catch the last deliveries.
+func (f *Factory) deleteFlowLogObjects(ctx context.Context, logs []flowlog.FlowLog) error {
+	var firstErr error
+	for _, fl := range logs {
+		plan, err := f.selectFlowLogObjects(ctx, fl)
+		if err == nil {
+			_, err = f.deletePlan(ctx, plan, flowLogObjects(fl).String())
+		}
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("the flow logs are deleted, but not all their objects: %w", err)
+		}
+	}
+	return firstErr
+}
+
+// offerObjectDeletion says that the objects stay; on a terminal, with
+// object storage configured and without --yes, it first offers to delete
+// them.
+func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLog, yes bool) error {
+	w := f.IO.ErrOut
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if !yes && f.IO.CanPrompt() && cfg.StorageConfigured() {
+		var plans []*prune.Plan
+		n, size := 0, int64(0)
+		for _, fl := range logs {
+			plan, err := f.selectFlowLogObjects(ctx, fl)
+			if err != nil {
+				fmt.Fprintf(w, "flowlog: cannot list the objects of %s: %v\n", fl.Name, err)
+				plans = nil
+				break
+			}
+			plans = append(plans, plan)
+			n += len(plan.Objects)
+			size += plan.Bytes
+		}
+		if plans != nil && n == 0 {
+			fmt.Fprintf(w, "no objects written: %s\n", objectPatterns(logs))
+			return nil
+		}
+		if plans != nil {
+			whose := "its"
+			if len(logs) > 1 {
+				whose = "their"
+			}
+			ok, err := f.IO.Confirm(fmt.Sprintf("also delete %s %s (%s) now?", whose, plural(n, "object"), humanize.IBytes(uint64(size))))
+			if err != nil && !errors.Is(err, iostreams.ErrNoAnswer) {
+				return err
+			}
+			if ok {
+				var firstErr error
+				for i, plan := range plans {
+					if _, err := f.deletePlan(ctx, plan, flowLogObjects(logs[i]).String()); err != nil && firstErr == nil {
+						firstErr = err
+					}
+				}
+				return firstErr
+			}
+		}
+	}
+	fmt.Fprintf(w, "objects already written stay in the bucket: %s\n", objectPatterns(logs))
+	if len(logs) == 1 {
+		t := flowLogObjects(logs[0])
+		fmt.Fprintf(w, "hint: delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set --bucket %s --name %s --days N'\n",
+			t.bucketAndPrefix(), t.name, t.bucketAndPrefix(), t.name)
+	} else {
+		fmt.Fprintln(w, "hint: 'flowlog prune s3://BUCKET[/PREFIX] --name NAME --older-than 1m' deletes a flow log's objects; 'flowlog retention set --bucket BUCKET[/PREFIX] --name NAME --days N' has them expire")
+	}
+	return nil
 }

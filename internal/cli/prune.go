@@ -1,0 +1,291 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/local"
+	"github.com/flowlog/flowlog/internal/objstore/s3store"
+	"github.com/flowlog/flowlog/internal/output"
+	"github.com/flowlog/flowlog/internal/prune"
+	"github.com/flowlog/flowlog/internal/query"
+)
+
+type pruneOptions struct {
+	flowLog   string
+	name      string
+	olderThan string
+	dryRun    bool
+	yes       bool
+}
+
+func newPruneCmd(f *Factory) *cobra.Command {
+	opts := &pruneOptions{}
+	cmd := &cobra.Command{
+		Use:   "prune (--flowlog NAME | SOURCE [--name NAME]) --older-than AGE [--dry-run]",
+		Short: "Delete flow log objects older than a given age",
+		Long: `Delete the objects of a configured flow log (--flowlog), or every flow log
+object under s3://BUCKET[/PREFIX] or in a local folder (SOURCE), whose key
+time is older than AGE: a duration back from now (30d, 12h, 2w, 1w2d) or a
+time (2026-01-01, RFC 3339). --name limits a SOURCE to one flow log's
+objects, for flow logs that are no longer configured.
+
+Only keys the service writes, [PREFIX/]NAME-UNIXSECONDS.log.gz, are ever
+deleted; anything else in the bucket is left alone. --dry-run lists what
+would go and deletes nothing. Otherwise flowlog shows how many objects, how
+much data and which time span would go, and asks on a terminal; elsewhere it
+needs --yes. Objects are deleted in batches of up to 1000 keys a request.
+
+To have the storage expire objects by itself, see 'flowlog retention'.`,
+		Example: `  flowlog prune --flowlog web-ingress --older-than 90d --dry-run
+  flowlog prune s3://my-logs/web --older-than 2w --yes
+  flowlog prune ./logs --older-than 30d`,
+		GroupID: "records",
+		Args:    argsUsage(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return pruneRun(cmd.Context(), f, opts, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.flowLog, "flowlog", "", "prune the objects of a configured flow log, by `NAME|ID`")
+	fl.StringVar(&opts.name, "name", "", "with SOURCE: only the objects of the flow log named `NAME`")
+	fl.StringVar(&opts.olderThan, "older-than", "", "delete objects whose key time is older than `AGE` (30d, 12h, 2w, or a time)")
+	fl.BoolVar(&opts.dryRun, "dry-run", false, "list what would be deleted; delete nothing")
+	fl.BoolVarP(&opts.yes, "yes", "y", false, "delete without asking")
+	cmd.RegisterFlagCompletionFunc("flowlog", completeFlowLogs(f))
+	return cmd
+}
+
+// parseOlderThan turns --older-than into the cutoff time.
+func parseOlderThan(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, usageErrorf("--older-than is required: how old objects must be to go (30d, 12h, 2w, or a time)")
+	}
+	if strings.Trim(s, "0123456789") == "" {
+		// query.ParseTime reads plain digits as unix seconds; here they
+		// are more likely days without their unit.
+		return time.Time{}, usageErrorf("--older-than %s: give a unit, as in %sd for days", s, s)
+	}
+	t, err := query.ParseTime(s, now)
+	if err != nil {
+		return time.Time{}, usageErrorf("--older-than: %v", err)
+	}
+	if t.After(now) {
+		return time.Time{}, usageErrorf("--older-than %s is in the future: it would delete every object", s)
+	}
+	return t, nil
+}
+
+func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string) error {
+	cutoff, err := parseOlderThan(opts.olderThan, f.Now())
+	if err != nil {
+		return err
+	}
+	target, where, err := f.pruneTarget(ctx, opts, args)
+	if err != nil {
+		return err
+	}
+	format, err := f.outputFormat(output.Formats...)
+	if err != nil {
+		return err
+	}
+	plan, err := prune.Select(ctx, target, cutoff)
+	if err != nil {
+		return err
+	}
+	w := f.IO.ErrOut
+	cutoffText := cutoff.UTC().Format(time.RFC3339)
+	if len(plan.Objects) == 0 {
+		fmt.Fprintf(w, "nothing to prune: no flow log object in %s is older than %s\n", where, cutoffText)
+		printLeftAlone(f, plan, target.Name != "")
+		return nil
+	}
+	fmt.Fprintf(w, "%s: %s (%s) older than %s, written from %s to %s\n", where,
+		plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), cutoffText,
+		plan.Oldest.UTC().Format(time.RFC3339), plan.Newest.UTC().Format(time.RFC3339))
+	printLeftAlone(f, plan, target.Name != "")
+	if opts.dryRun {
+		if err := printPruneObjects(f, format, plan.Objects); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "dry run: would delete %s (%s); nothing was deleted\n", plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)))
+		return nil
+	}
+	question := fmt.Sprintf("delete %s (%s) from %s?", plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), where)
+	if err := f.confirm(opts.yes, question); err != nil {
+		return err
+	}
+	deleted, err := f.deletePlan(ctx, plan, where)
+	if format != output.Table {
+		if perr := printPruneObjects(f, format, deleted); perr != nil && err == nil {
+			err = perr
+		}
+	}
+	return err
+}
+
+// pruneTarget resolves what to prune and names it for messages.
+func (f *Factory) pruneTarget(ctx context.Context, opts *pruneOptions, args []string) (prune.Target, string, error) {
+	switch {
+	case opts.flowLog != "" && len(args) > 0:
+		return prune.Target{}, "", usageErrorf("--flowlog and SOURCE name the objects twice: give one")
+	case opts.flowLog != "" && opts.name != "":
+		return prune.Target{}, "", usageErrorf("--name goes with SOURCE; --flowlog already names the flow log")
+	case opts.flowLog != "":
+		loc, err := f.flowLogLocation(ctx, opts.flowLog)
+		if err != nil {
+			return prune.Target{}, "", err
+		}
+		t := prune.Target{Store: loc.Store, Prefix: loc.Prefix, Name: loc.Name}
+		return t, loc.Store.String() + "/" + flowlog.ObjectKeyPrefix(loc.Prefix, loc.Name) + "*", nil
+	case len(args) == 0:
+		return prune.Target{}, "", usageErrorf("name what to prune: --flowlog NAME, s3://BUCKET[/PREFIX] or a folder")
+	}
+	if opts.name != "" {
+		if err := flowlog.ValidateName(opts.name); err != nil {
+			return prune.Target{}, "", err
+		}
+	}
+	arg := args[0]
+	var t prune.Target
+	switch {
+	case arg == "-":
+		return prune.Target{}, "", usageErrorf("prune deletes objects; standard input has none")
+	case strings.HasPrefix(arg, "s3://"):
+		bucket, prefix, err := s3store.ParseURL(arg)
+		if err != nil {
+			return prune.Target{}, "", usageErrorf("%s: %v", arg, err)
+		}
+		store, err := f.Store(ctx, bucket)
+		if err != nil {
+			return prune.Target{}, "", err
+		}
+		t = prune.Target{Store: store, Prefix: strings.Trim(prefix, "/"), Name: opts.name}
+	default:
+		info, err := os.Stat(arg)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return prune.Target{}, "", &UserError{Err: fmt.Errorf("%s: no such folder", arg), Code: ExitNotFound}
+		case err != nil:
+			return prune.Target{}, "", err
+		case !info.IsDir():
+			return prune.Target{}, "", usageErrorf("%s is a file: prune takes a folder or s3://BUCKET[/PREFIX]", arg)
+		}
+		store, err := local.New(arg)
+		if err != nil {
+			return prune.Target{}, "", err
+		}
+		t = prune.Target{Store: store, Name: opts.name}
+	}
+	where := t.Store.String() + "/"
+	if t.Prefix != "" {
+		where += t.Prefix + "/"
+	}
+	if t.Name != "" {
+		where += t.Name + "-*"
+	}
+	return t, where, nil
+}
+
+// printLeftAlone says what the listing found and kept.
+func printLeftAlone(f *Factory, plan *prune.Plan, named bool) {
+	var parts []string
+	if plan.Newer > 0 {
+		parts = append(parts, plural(plan.Newer, "newer object"))
+	}
+	if plan.Ignored > 0 {
+		what := "are not flow log objects"
+		switch {
+		case named && plan.Ignored == 1:
+			what = "is not an object of this flow log"
+		case named:
+			what = "are not objects of this flow log"
+		case plan.Ignored == 1:
+			what = "is not a flow log object"
+		}
+		parts = append(parts, plural(plan.Ignored, "key")+" that "+what)
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "left alone: %s\n", strings.Join(parts, ", "))
+	}
+}
+
+// pruneKeys are the JSON and CSV keys of an object prune lists.
+var pruneKeys = []string{"key", "time", "size"}
+
+func printPruneObjects(f *Factory, format output.Format, objs []prune.Object) error {
+	w, err := output.NewWriter(format, f.IO.Out, pruneKeys, output.Options{})
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := w.Write([]output.Value{output.Str(o.Key), output.TimeValue(o.Time), output.UintValue(uint64(o.Size))}); err != nil {
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// maxFailuresShown bounds the failed keys listed on stderr.
+const maxFailuresShown = 10
+
+// deletePlan deletes what a plan chose, reports on stderr, and returns the
+// objects deleted. The error names the keys that could not be deleted.
+func (f *Factory) deletePlan(ctx context.Context, plan *prune.Plan, where string) ([]prune.Object, error) {
+	bar := f.newProgress(len(plan.Objects), false)
+	done := 0
+	res, err := plan.Delete(ctx, func(n int) {
+		for ; done < n; done++ {
+			bar.done(0)
+		}
+	})
+	bar.finish()
+
+	failed := make(map[string]bool, len(res.Failed))
+	for _, k := range res.Failed {
+		failed[k.Key] = true
+	}
+	var deleted []prune.Object
+	var bytes int64
+	for _, o := range plan.Objects[:len(plan.Objects)-res.NotTried] {
+		if !failed[o.Key] {
+			deleted = append(deleted, o)
+			bytes += o.Size
+		}
+	}
+	w := f.IO.ErrOut
+	fmt.Fprintf(w, "deleted %s (%s) from %s\n", plural(len(deleted), "object"), humanize.IBytes(uint64(bytes)), where)
+	for i, k := range res.Failed {
+		if i == maxFailuresShown {
+			fmt.Fprintf(w, "  … and %d more\n", len(res.Failed)-maxFailuresShown)
+			break
+		}
+		fmt.Fprintf(w, "  not deleted: %s: %v\n", k.Key, k.Err)
+	}
+	if res.NotTried > 0 {
+		fmt.Fprintf(w, "stopped: %s not tried\n", plural(res.NotTried, "object"))
+	}
+	var de *objstore.DeleteError
+	if errors.As(err, &de) {
+		return deleted, withHint(fmt.Errorf("%s: %w", where, err), "run the same prune again to retry; "+storageHintOr(err, "objects already deleted are not listed again"))
+	}
+	return deleted, err
+}
+
+// storageHintOr is the storage hint for err, or def.
+func storageHintOr(err error, def string) string {
+	if h := storageHint(err); h != "" {
+		return h
+	}
+	return def
+}
