@@ -15,7 +15,22 @@ work="$(mkdir -p "${1:-flowlog-demo}" && cd "${1:-flowlog-demo}" && pwd)"
 export FLOWLOG_DB="$work/flowlog.db"
 bucket="$work/bucket"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
+# step shows a command, quoted so it can be pasted, then runs it.
+step() {
+	local shown="" a
+	for a in "$@"; do
+		case "$a" in
+		*[!A-Za-z0-9_./:=,@%+-]*) shown+=" '${a//\'/\'\\\'\'}'" ;;
+		*) shown+=" $a" ;;
+		esac
+	done
+	if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then
+		printf '\n\033[1m$%s\033[0m\n' "$shown" >&2
+	else
+		printf '\n$%s\n' "$shown" >&2
+	fi
+	"$@"
+}
 
 (cd "$here" && go build -o "$work/flowlog" ./cmd/flowlog)
 flowlog() { "$work/flowlog" "$@"; }

@@ -17,7 +17,7 @@ func newConfigCmd(f *Factory) *cobra.Command {
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show",
-		Short: "Show the settings in effect and where credentials come from (secrets are never shown)",
+		Short: "Show the settings in effect and where credentials come from",
 		Long: `Show the settings in effect after flags, FLOWLOG_* variables, the config file
 and its profile are applied. Credentials are named by where they come from,
 with the access key masked; secret keys are never printed.`,

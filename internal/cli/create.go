@@ -74,10 +74,10 @@ resource.`,
 	for i, rf := range resourceFlags {
 		fl.StringVar(&ids[i], rf.flag, "", rf.desc)
 	}
-	fl.StringVar(&opts.target, "bucket", "", "target `BUCKET[/PREFIX]` the flow log writes to")
-	fl.StringVar(&opts.name, "name", "", "flow log `name`, the first part of every object name (default derived from the resource)")
-	fl.StringVar(&opts.direction, "direction", "bidirectional", "traffic to capture: ingress, egress or bidirectional")
-	fl.StringVar(&opts.action, "action", "all", "firewall verdicts to capture: accepted, rejected or all")
+	fl.StringVar(&opts.target, "bucket", "", "the existing bucket (and optional one-segment prefix) to write to: `BUCKET[/PREFIX]`")
+	fl.StringVar(&opts.name, "name", "", "flow log `NAME`, the first part of every object name (default derived from the resource)")
+	fl.StringVar(&opts.direction, "direction", "bidirectional", "`DIRECTION` of the traffic to capture: ingress, egress or bidirectional")
+	fl.StringVar(&opts.action, "action", "all", "firewall verdicts to capture, an `ACTION`: accepted, rejected or all")
 	fl.StringVar(&opts.datacenterID, "datacenter-id", "", "data center `ID` of the resource (UUID, optional)")
 	fl.StringVar(&opts.serverID, "server-id", "", "server `ID` of a NIC (UUID, optional)")
 	fl.BoolVar(&opts.noVerify, "no-verify", false, "do not check that the bucket exists (for offline use)")

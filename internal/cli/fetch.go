@@ -54,13 +54,14 @@ written.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.to, "to", "", "folder to download into (created if missing)")
+	fl.StringVar(&opts.to, "to", "", "download into folder `DIR` (created if missing)")
 	fl.StringVar(&opts.since, "since", "", "only objects that can hold records at or after `TIME`")
 	fl.StringVar(&opts.until, "until", "", "only objects that can hold records at or before `TIME`")
 	fl.BoolVar(&opts.decompress, "decompress", false, "write the records uncompressed (x.log.gz becomes x.log)")
-	fl.IntVarP(&opts.jobs, "jobs", "j", 4, "objects downloaded at once")
-	fl.StringArrayVar(&opts.flowLogs, "flowlog", nil, "download the objects of this configured flow log (`name or id`; repeatable)")
+	fl.IntVarP(&opts.jobs, "jobs", "j", 4, "download `N` objects at once")
+	fl.StringArrayVar(&opts.flowLogs, "flowlog", nil, "download the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	cmd.RegisterFlagCompletionFunc("flowlog", completeFlowLogs(f))
+	cmd.MarkFlagDirname("to")
 	return cmd
 }
 

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -115,9 +117,28 @@ func resolveFlowLogs(ctx context.Context, e *engine.Engine, refs []string) ([]fl
 	return logs, nil
 }
 
-// completeFlowLogs offers the names and ids of configured flow logs.
+// completeFlowLogs offers the names and ids of configured flow logs. It
+// never creates the database: pressing TAB must not leave a file behind.
+// A command taking one flow log offers nothing after the first; one taking
+// several leaves out those already named.
 func completeFlowLogs(f *Factory) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if cmd.Args != nil && cmd.Args(cmd, append(args, "x")) != nil && len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		path := cfg.DBPath
+		if path == "" {
+			if path, err = engine.DefaultPath(); err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
 		e, err := f.Engine(cmd.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -126,10 +147,33 @@ func completeFlowLogs(f *Factory) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
+		given := map[string]bool{}
+		for _, a := range args {
+			given[a] = true
+		}
 		var out []string
 		for _, fl := range logs {
+			if given[fl.Name] || given[fl.ID] {
+				continue
+			}
 			out = append(out, fl.Name+"\t"+string(fl.ResourceType)+" "+fl.ResourceID, fl.ID+"\t"+fl.Name)
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeList completes the last item of a comma-separated list from
+// values, keeping the items before it: "srcaddr,d" offers "srcaddr,dstaddr".
+func completeList(values ...string) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		done := ""
+		if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+			done = toComplete[:i+1]
+		}
+		out := make([]string, 0, len(values))
+		for _, v := range values {
+			out = append(out, done+v)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	}
 }

@@ -43,8 +43,8 @@ func newListCmd(f *Factory) *cobra.Command {
 			return f.printFlowLogs(logs, false)
 		},
 	}
-	cmd.Flags().StringVar(&typ, "type", "", "only flow logs of resources of this `type`: nic, natgateway or nlb")
-	cmd.Flags().StringVar(&bucket, "bucket", "", "only flow logs writing to this `bucket`")
+	cmd.Flags().StringVar(&typ, "type", "", "only flow logs of resources of this `TYPE`: nic, natgateway or nlb")
+	cmd.Flags().StringVar(&bucket, "bucket", "", "only flow logs writing to `BUCKET`")
 	registerEnumCompletion(cmd, "type", "nic", "natgateway", "nlb")
 	return cmd
 }

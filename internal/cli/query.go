@@ -53,7 +53,7 @@ records piped in, standard input is read.
 
 Filters combine with AND; a flag given twice, or with a comma list, matches
 any of its values. --where takes an expression for everything else (see
-docs/query-language.md). A field written as "-" in a record matches no
+'flowlog help query-language'). A field written as "-" in a record matches no
 filter on that field.
 
 Output (-o): table on a terminal, raw record lines otherwise, or json, ndjson
@@ -70,40 +70,46 @@ first_start and last_end.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&opts.actions, "action", nil, "keep records with this firewall `verdict`: ACCEPT or REJECT")
-	fl.StringSliceVar(&opts.statuses, "status", nil, "keep records with this log `status`: OK, NODATA or SKIPDATA")
+	fl.StringSliceVar(&opts.actions, "action", nil, "keep records with this firewall `VERDICT`: ACCEPT or REJECT")
+	fl.StringSliceVar(&opts.statuses, "status", nil, "keep records with this log `STATUS`: OK, NODATA or SKIPDATA")
 	fl.StringSliceVar(&opts.srcs, "src", nil, "source `IP|CIDR` (IPv4 or IPv6)")
 	fl.StringSliceVar(&opts.dsts, "dst", nil, "destination `IP|CIDR`")
 	fl.StringSliceVar(&opts.addrs, "addr", nil, "source or destination `IP|CIDR`")
-	fl.StringSliceVar(&opts.srcPorts, "src-port", nil, "source `ports`: 22,80,8000-8999")
-	fl.StringSliceVar(&opts.dstPorts, "dst-port", nil, "destination `ports`")
-	fl.StringSliceVar(&opts.ports, "port", nil, "source or destination `ports`")
-	fl.StringSliceVar(&opts.protocols, "protocol", nil, "`protocol`: tcp, udp, icmp, icmpv6 or a number")
+	fl.StringSliceVar(&opts.srcPorts, "src-port", nil, "source `PORTS`: 22,80,8000-8999")
+	fl.StringSliceVar(&opts.dstPorts, "dst-port", nil, "destination `PORTS`")
+	fl.StringSliceVar(&opts.ports, "port", nil, "source or destination `PORTS`")
+	fl.StringSliceVar(&opts.protocols, "protocol", nil, "`PROTOCOL`: tcp, udp, icmp, icmpv6 or a number")
 	fl.StringSliceVar(&opts.interfaces, "interface", nil, "interface `ID`")
 	fl.StringSliceVar(&opts.accounts, "account", nil, "account `ID`")
 	fl.StringVar(&opts.since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.until, "until", "", "records starting at or before `TIME`")
-	fl.StringVar(&opts.where, "where", "", "filter `expression`, e.g. 'proto tcp and dst port in (22, 3389) and bytes > 1M'")
-	fl.StringVar(&opts.fields, "fields", "", "`fields` to print, in order (default all): srcaddr,dstaddr,dstport,bytes")
+	fl.StringVar(&opts.where, "where", "", "filter `EXPR`, e.g. 'proto tcp and dst port in (22, 3389) and bytes > 1M'")
+	fl.StringVar(&opts.fields, "fields", "", "`FIELDS` to print, in order (default all): srcaddr,dstaddr,dstport,bytes")
 	fl.Int64Var(&opts.limit, "limit", 0, "stop after `N` records (or N groups)")
 	fl.BoolVar(&opts.count, "count", false, "print only the number of matching records")
-	fl.StringVar(&opts.groupBy, "group-by", "", "group by `fields`, e.g. srcaddr or srcaddr/24,dstport")
+	fl.StringVar(&opts.groupBy, "group-by", "", "group by `FIELDS`, e.g. srcaddr or srcaddr/24,dstport")
 	fl.IntVar(&opts.top, "top", 0, "with --group-by, print the `N` largest groups")
-	fl.StringVar(&opts.sort, "sort", "", "with --group-by, order groups by flows, packets or bytes (default flows)")
+	fl.StringVar(&opts.sort, "sort", "", "with --group-by, order the groups by `METRIC`: flows, packets or bytes (default flows)")
 	fl.BoolVar(&opts.stats, "stats", false, "print sources, bytes and records read, and the rate, to stderr")
 	fl.BoolVar(&opts.skipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
-	fl.IntVarP(&opts.jobs, "jobs", "j", 0, "sources read at once (default: one per CPU; 8 or more for buckets)")
-	fl.StringArrayVar(&opts.flowLogs, "flowlog", nil, "read the objects of this configured flow log (`name or id`; repeatable)")
+	fl.IntVarP(&opts.jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU; 8 or more for buckets)")
+	fl.StringArrayVar(&opts.flowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.BoolVarP(&opts.follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
-	fl.DurationVar(&opts.interval, "interval", 30*time.Second, "with --follow, how often to look for new objects")
+	fl.DurationVar(&opts.interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
 	cmd.RegisterFlagCompletionFunc("flowlog", completeFlowLogs(f))
 
-	registerEnumCompletion(cmd, "action", "ACCEPT", "REJECT")
-	registerEnumCompletion(cmd, "status", "OK", "NODATA", "SKIPDATA")
-	registerEnumCompletion(cmd, "protocol", "tcp", "udp", "icmp", "icmpv6")
 	registerEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
-	registerEnumCompletion(cmd, "fields", record.FieldNames()...)
-	registerEnumCompletion(cmd, "group-by", record.FieldNames()...)
+	for flag, values := range map[string][]string{
+		"action":   {"ACCEPT", "REJECT"},
+		"status":   {"OK", "NODATA", "SKIPDATA"},
+		"protocol": {"tcp", "udp", "icmp", "icmpv6"},
+		"fields":   record.FieldNames(),
+		"group-by": record.FieldNames(),
+	} {
+		if err := cmd.RegisterFlagCompletionFunc(flag, completeList(values...)); err != nil {
+			panic(err)
+		}
+	}
 	return cmd
 }
 

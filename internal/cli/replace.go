@@ -23,7 +23,7 @@ one. The new flow log gets a new id; settings not named keep their values.
 
 Objects the old flow log wrote stay in the bucket.`,
 		Example: `  flowlog replace web-ingress --direction bidirectional
-  flowlog replace 3f0c… --bucket other-logs/web --yes`,
+  flowlog replace 3f0c7b7e-3a51-4d0f-9b44-6c1d2b1f1a10 --bucket other-logs/web --yes`,
 		Args:              argsUsage(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeFlowLogs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,10 +88,10 @@ Objects the old flow log wrote stay in the bucket.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&direction, "direction", "", "new direction: ingress, egress or bidirectional")
-	fl.StringVar(&action, "action", "", "new action filter: accepted, rejected or all")
-	fl.StringVar(&target, "bucket", "", "new target `BUCKET[/PREFIX]`")
-	fl.StringVar(&name, "name", "", "new `name`")
+	fl.StringVar(&direction, "direction", "", "new `DIRECTION`: ingress, egress or bidirectional")
+	fl.StringVar(&action, "action", "", "new `ACTION` filter: accepted, rejected or all")
+	fl.StringVar(&target, "bucket", "", "new target bucket and prefix, `BUCKET[/PREFIX]`")
+	fl.StringVar(&name, "name", "", "new `NAME`")
 	fl.BoolVarP(&yes, "yes", "y", false, "replace without asking")
 	fl.BoolVar(&noVerify, "no-verify", false, "do not check that a new bucket exists")
 	registerEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")

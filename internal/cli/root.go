@@ -71,20 +71,29 @@ one flow log per resource, no change after creation.`,
 		SilenceUsage:  true,
 		Version:       build.Version,
 	}
-	root.SetVersionTemplate("flowlog {{.Version}}\n")
+	root.SetVersionTemplate("flowlog " + build.Version + " (commit " + build.Commit + ", built " + build.Date + ")\n")
 
 	pf := root.PersistentFlags()
-	pf.String("db", "", "configuration database `path` (default $XDG_DATA_HOME/flowlog/flowlog.db; env FLOWLOG_DB)")
-	pf.String("config", "", "config `file` (default $XDG_CONFIG_HOME/flowlog/config.yaml; env FLOWLOG_CONFIG)")
-	pf.StringP("output", "o", "", "output `format`: table, json, ndjson, csv (env FLOWLOG_OUTPUT)")
-	pf.String("profile", "", "object storage `profile` from the config file (env FLOWLOG_PROFILE)")
+	pf.String("db", "", "configuration database `PATH` (default $XDG_DATA_HOME/flowlog/flowlog.db; env FLOWLOG_DB)")
+	pf.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/flowlog/config.yaml; env FLOWLOG_CONFIG)")
+	pf.StringP("output", "o", "", "output `FORMAT`: table, json, ndjson, csv; query also raw (env FLOWLOG_OUTPUT)")
+	pf.String("profile", "", "object storage `PROFILE` from the config file (env FLOWLOG_PROFILE)")
 	pf.String("endpoint", "", "S3 endpoint `URL` (env FLOWLOG_ENDPOINT)")
-	pf.String("region", "", "signing `region`, or an IONOS region key: de, eu-central-2, eu-south-2 (env FLOWLOG_REGION)")
+	pf.String("region", "", "signing `REGION`, or an IONOS region key: de, eu-central-2, eu-south-2 (env FLOWLOG_REGION)")
 	pf.Bool("debug", false, "log each object storage request (method, URL, status, time; never credentials) to stderr")
 	pf.Bool("path-style", false, "path-style bucket addressing (automatic for IP and localhost endpoints; env FLOWLOG_PATH_STYLE)")
 
 	registerEnumCompletion(root, "region", "de", "eu-central-2", "eu-south-2")
-	registerEnumCompletion(root, "output", "table", "json", "ndjson", "csv", "raw")
+	err := root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		formats := []string{"table", "json", "ndjson", "csv"}
+		if cmd.Name() == "query" {
+			formats = append(formats, "raw")
+		}
+		return formats, cobra.ShellCompDirectiveNoFileComp
+	})
+	if err != nil {
+		panic(err)
+	}
 
 	var once sync.Once
 	var cfg *Config
@@ -113,6 +122,7 @@ one flow log per resource, no change after creation.`,
 		root.AddCommand(cmd)
 	}
 	root.AddCommand(newQueryCmd(f), newSimulateCmd(f), newFetchCmd(f))
+	root.AddCommand(newPruneCmd(f), newRetentionCmd(f), newBucketCmd(f))
 	root.AddCommand(newInPlaceChangeCmds()...)
 	root.AddCommand(newVersionCmd(f, build), newConfigCmd(f))
 	root.AddCommand(helpTopics()...)
