@@ -45,7 +45,7 @@ step flowlog create --nic "$nic" --bucket demo-logs || echo "(exit $?: refused, 
 step flowlog update webserver01 --direction egress || echo "(exit $?: refused; use 'flowlog replace')" >&2
 
 step flowlog simulate --flowlog webserver01 --out "$bucket" --from 2026-11-24T00:00:00Z --duration 24h --seed 7
-step ls "$bucket/flowlogs" | head -3
+step ls "$bucket/flowlogs" | sed -n 1,3p # sed reads on: no SIGPIPE under pipefail
 
 step flowlog query "$bucket" --action REJECT --count
 step flowlog query "$bucket" --action REJECT --group-by dstport --top 5 -o table
