@@ -274,6 +274,17 @@ func parseUint(b []byte, max uint64) (uint64, bool) {
 		return 0, false
 	}
 	var v uint64
+	if len(b) < 20 {
+		// Nineteen digits cannot overflow 64 bits: check the range once.
+		for _, c := range b {
+			d := uint64(c - '0')
+			if d > 9 {
+				return 0, false
+			}
+			v = v*10 + d
+		}
+		return v, v <= max
+	}
 	for _, c := range b {
 		d := uint64(c - '0')
 		if d > 9 {
