@@ -123,3 +123,7 @@ s3_count=$(median_time "$bin/flowlog" query s3://bench --action REJECT --count)
 printf '%-58s %8s\n' "flowlog query DIR --action REJECT --count" "$local_count"
 printf '%-58s %8s\n' "flowlog query s3://bench --action REJECT --count" "$s3_count"
 echo "bucket vs folder: $(ratio "$s3_count" "$local_count")x (target <= 1.5x)"
+if [ -x /usr/bin/time ]; then
+	rss=$( { /usr/bin/time -f '%M' "$bin/flowlog" query s3://bench --action REJECT -o ndjson >/dev/null; } 2>&1 | tail -1)
+	printf 'peak memory of flowlog query s3://bench --action REJECT -o ndjson: %d MiB\n' "$((rss / 1024))"
+fi
