@@ -313,38 +313,42 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// parseIPv4 is the fast path for dotted quads, which are most addresses.
+// parseIPv4 is the fast path for dotted quads, which are most addresses:
+// one to three digits an octet, no leading zeros (as netip refuses them).
 func parseIPv4(b []byte) (netip.Addr, bool) {
 	var ip [4]byte
-	octet := 0
-	val := 0
-	digits := 0
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			if digits > 0 && val == 0 {
-				return netip.Addr{}, false // leading zero, as netip refuses
-			}
-			val = val*10 + int(c-'0')
-			digits++
-			if val > 255 {
+	i := 0
+	for k := range 4 {
+		if k > 0 {
+			if i >= len(b) || b[i] != '.' {
 				return netip.Addr{}, false
 			}
-		case c == '.':
-			if digits == 0 || octet == 3 {
-				return netip.Addr{}, false
-			}
-			ip[octet] = byte(val)
-			octet++
-			val, digits = 0, 0
-		default:
+			i++
+		}
+		if i >= len(b) || b[i]-'0' > 9 {
 			return netip.Addr{}, false
 		}
+		v := uint(b[i] - '0')
+		i++
+		if i < len(b) && b[i]-'0' <= 9 {
+			if v == 0 {
+				return netip.Addr{}, false
+			}
+			v = v*10 + uint(b[i]-'0')
+			i++
+			if i < len(b) && b[i]-'0' <= 9 {
+				v = v*10 + uint(b[i]-'0')
+				i++
+				if v > 255 {
+					return netip.Addr{}, false
+				}
+			}
+		}
+		ip[k] = byte(v)
 	}
-	if octet != 3 || digits == 0 {
+	if i != len(b) {
 		return netip.Addr{}, false
 	}
-	ip[3] = byte(val)
 	return netip.AddrFrom4(ip), true
 }
 

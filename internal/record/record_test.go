@@ -408,3 +408,21 @@ func TestParseTailRefusesMissingFieldWithDoubledSpace(t *testing.T) {
 		t.Errorf("action of the line's true last fields: %v %v", r.Action, err)
 	}
 }
+
+func FuzzParseIPv4(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "255.255.255.255", "0.0.0.0", "01.2.3.4", "1.2.3.256", "1.2.3", "1.2.3.4.5", "1..2.3", "::1", "1.2.3.4 "} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// The fast path agrees with netip on every dotted quad it accepts,
+		// and accepts every IPv4 address netip accepts.
+		got, ok := parseIPv4(b)
+		want, err := netip.ParseAddr(string(b))
+		if ok && (err != nil || got != want) {
+			t.Fatalf("parseIPv4(%q) = %v, netip: %v, %v", b, got, want, err)
+		}
+		if !ok && err == nil && want.Is4() {
+			t.Fatalf("parseIPv4(%q) refused what netip reads as %v", b, want)
+		}
+	})
+}

@@ -133,7 +133,7 @@ func (s *Scanner) Scan() bool {
 // the header, a malformed line being skipped); or the error that stops the
 // scan.
 func (s *Scanner) accept(line []byte) (bool, error) {
-	if len(line) == 0 || len(bytes.TrimSpace(line)) == 0 {
+	if len(line) == 0 || (line[0] <= ' ' && len(bytes.TrimSpace(line)) == 0) {
 		return false, nil
 	}
 	if s.first {
