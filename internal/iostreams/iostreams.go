@@ -92,11 +92,11 @@ func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 // CanPrompt reports whether a question can be asked and answered.
 func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }
 
-// ColorEnabled reports whether stderr may carry colour: a terminal, and
-// neither NO_COLOR nor TERM=dumb set.
+// ColorEnabled reports whether stderr may carry colour and progress bars: a
+// terminal, NO_COLOR unset or empty (as no-color.org says), and TERM not
+// dumb.
 func (s *IOStreams) ColorEnabled() bool {
-	_, noColor := os.LookupEnv("NO_COLOR")
-	return s.stderrTTY && !noColor && os.Getenv("TERM") != "dumb"
+	return s.stderrTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 }
 
 // ErrNoAnswer is returned by Confirm when input ends before an answer.

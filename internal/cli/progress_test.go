@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowlog/flowlog/internal/iostreams"
+)
+
+func TestProgressOnlyOnATerminalForManyObjects(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("TERM", "xterm")
+	ios, _, _, errOut := iostreams.Test()
+	f := &Factory{IO: ios, Now: time.Now}
+
+	// Not a terminal: nothing is drawn.
+	bar := f.newProgress(100, false)
+	bar.done(0)
+	bar.finish()
+	if errOut.Len() != 0 || bar.bar != nil {
+		t.Fatalf("progress drawn off a terminal: %q", errOut.String())
+	}
+
+	ios.SetTTY(false, false, true)
+	if b := f.newProgress(minObjectsForProgress-1, false); b.bar != nil {
+		t.Error("a bar for a handful of objects")
+	}
+	if b := f.newProgress(100, true); b.bar != nil {
+		t.Error("a bar under --follow, which never ends")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if b := f.newProgress(100, false); b.bar != nil {
+		t.Error("a bar despite NO_COLOR")
+	}
+	t.Setenv("NO_COLOR", "")
+
+	bar = f.newProgress(100, false)
+	for range 60 {
+		bar.done(0)
+	}
+	time.Sleep(300 * time.Millisecond) // mpb refreshes every 150ms
+	bar.finish()
+	if !strings.Contains(errOut.String(), "objects ") || !strings.Contains(errOut.String(), "/100") {
+		t.Errorf("no progress drawn on a terminal: %q", errOut.String())
+	}
+}
