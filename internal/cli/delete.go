@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -145,10 +146,7 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 }
 
 func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return strconv.Itoa(n) + " " + pluralWord(int64(n), noun)
 }
 
 // flowLogObjects is the target of a flow log's objects.

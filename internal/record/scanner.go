@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // MaxLineLength is the longest line a Scanner accepts. A version-2 record
@@ -38,28 +36,6 @@ type SourceError struct {
 func (e *SourceError) Error() string { return fmt.Sprintf("%s: %v", e.Source, e.Err) }
 
 func (e *SourceError) Unwrap() error { return e.Err }
-
-// Decompress returns a reader of r's text: r itself when it is plain text,
-// or a gzip reader (multi-member streams included) when it starts with the
-// gzip magic bytes.
-func Decompress(r io.Reader) (io.Reader, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(r, 64<<10)
-	}
-	magic, err := br.Peek(2)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		return zr, nil
-	}
-	return br, nil
-}
 
 // Scanner reads records line by line. It skips blank lines and a header line
 // naming the fields, accepts \n and \r\n line ends and a missing final
