@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"os"
 	"testing"
 )
 
@@ -28,6 +29,38 @@ func benchmarkParse(b *testing.B, need FieldSet) {
 
 func BenchmarkParseAll(b *testing.B)    { benchmarkParse(b, AllFields) }
 func BenchmarkParseAction(b *testing.B) { benchmarkParse(b, FieldSet(0).With(ActionField)) }
+
+// BenchmarkParseSimulated parses the simulator's lines with the fields of
+// each kind of query, on the fast path and, for comparison, the general.
+func BenchmarkParseSimulated(b *testing.B) {
+	data, err := os.ReadFile("testdata/simulated.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	needs := map[string]FieldSet{
+		"all":      AllFields,
+		"action":   FieldSet(0).With(ActionField),
+		"group-by": FieldSet(0).With(SrcAddr).With(Packets).With(Bytes).With(Start).With(End),
+	}
+	for name, need := range needs {
+		for path, parse := range map[string]func([]byte, FieldSet, *Record) error{
+			"fast":    Parse,
+			"general": parseGeneral,
+		} {
+			b.Run(name+"/"+path, func(b *testing.B) {
+				var r Record
+				b.SetBytes(int64(len(data) / len(lines)))
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					if err := parse(lines[i%len(lines)], need, &r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
 
 func BenchmarkScanner(b *testing.B) {
 	var buf bytes.Buffer

@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -31,31 +30,29 @@ func (e *SyntaxError) Error() string {
 }
 
 // Parse parses a record line (without its line ending) into r. Only the
-// fields in need are converted; every line is still checked to have exactly
-// fourteen fields. Fields are separated by one or more spaces.
+// fields in need are converted; every line is checked to have exactly
+// fourteen fields, whatever is needed of it. Fields are separated by one or
+// more spaces.
 //
 // Parse allocates nothing: r's byte fields point into line.
 func Parse(line []byte, need FieldSet, r *Record) error {
-	var spans [NumFields][2]int32
-	if need&^trailingFields == 0 {
-		// Only the last fields are wanted, as for --action or --status: count
-		// the fields without recording them, then find the wanted ones from
-		// the end of the line.
-		single := len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' ' && bytes.Count(line, space) == NumFields-1
-		if !single && countFields(line) != NumFields {
-			return &SyntaxError{WrongCount: true, Fields: countFields(line)}
-		}
-		splitTail(line, &spans, Field(bits.TrailingZeros16(uint16(need|1<<LogStatus))), single)
-	} else {
-		n, ok := split(line, &spans)
-		if !ok {
-			return &SyntaxError{WrongCount: true, Fields: countFields(line)}
-		}
-		if n != NumFields {
-			return &SyntaxError{WrongCount: true, Fields: n}
-		}
+	if parseSingle(line, need, r) {
+		return nil
 	}
+	return parseGeneral(line, need, r)
+}
 
+// parseGeneral is Parse for any line: runs of spaces between fields, and
+// the error a malformed line gets.
+func parseGeneral(line []byte, need FieldSet, r *Record) error {
+	var spans [NumFields][2]int32
+	n, ok := split(line, &spans)
+	if !ok {
+		return &SyntaxError{WrongCount: true, Fields: countFields(line)}
+	}
+	if n != NumFields {
+		return &SyntaxError{WrongCount: true, Fields: n}
+	}
 	r.Line = line
 	r.Present = 0
 	for m := need; m != 0; m &= m - 1 {
@@ -71,43 +68,6 @@ func Parse(line []byte, need FieldSet, r *Record) error {
 		r.Present |= 1 << f
 	}
 	return nil
-}
-
-// trailingFields are the fields splitTail finds.
-const trailingFields = FieldSet(1<<Start | 1<<End | 1<<ActionField | 1<<LogStatus)
-
-// space is what fields are separated by. A line with thirteen single spaces
-// and none at either end (found by the vectorised byte count of the bytes
-// package) can be read from its end one space at a time: a doubled space
-// among the wanted fields is then an empty field, which is an error. (A
-// doubled space elsewhere together with a missing field also counts
-// thirteen; the fields read are still the line's true last ones.) Any other
-// line is counted field by field.
-var space = []byte{' '}
-
-// splitTail records the spans of the fields from first to the last one,
-// walking back from the end of the line. A line that passed the quick check
-// of hasFieldCount has single spaces, so the walk takes them one at a time;
-// a line that was counted field by field may have runs of spaces, which the
-// walk skips.
-func splitTail(line []byte, spans *[NumFields][2]int32, first Field, single bool) {
-	i := len(line)
-	for f := LogStatus; f >= first; f-- {
-		if single {
-			if f < LogStatus && i > 0 {
-				i-- // the one space before the previous field
-			}
-		} else {
-			for i > 0 && line[i-1] == ' ' {
-				i--
-			}
-		}
-		end := i
-		for i > 0 && line[i-1] != ' ' {
-			i--
-		}
-		spans[f] = [2]int32{int32(i), int32(end)}
-	}
 }
 
 // split records the spans of the space-separated fields of line. It reports

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -201,15 +202,31 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var r Record
 		err := Parse(line, AllFields, &r)
-		// Asking for the last fields only takes a faster path; it accepts
-		// every line the full parse accepts, with the same values.
-		var tail Record
-		tailErr := Parse(line, trailingFields, &tail)
-		if err == nil && (tailErr != nil || tail.Start != r.Start || tail.End != r.End || tail.Action != r.Action || tail.Status != r.Status) {
-			t.Fatalf("tail parse of %q: %v, %+v; full: %+v", line, tailErr, tail, r)
+		// The fast path for single-spaced lines and the general path agree
+		// on every line and every choice of fields: both accept it with the
+		// same values, or the fast path declines it and the general one
+		// decides.
+		for _, need := range fuzzNeeds {
+			var fast, general Record
+			if !parseSingle(line, need, &fast) {
+				continue
+			}
+			if err := parseGeneral(line, need, &general); err != nil {
+				t.Fatalf("need %b: fast path accepted %q, general path: %v", need, line, err)
+			}
+			if fast.Present != general.Present || string(AppendText(nil, &fast)) != string(AppendText(nil, &general)) {
+				t.Fatalf("need %b: %q parsed differently:\nfast    %+v\ngeneral %+v", need, line, fast, general)
+			}
 		}
 		if err != nil {
 			return
+		}
+		// Whatever is needed of a line, it is accepted or refused alike.
+		for _, need := range fuzzNeeds {
+			var some Record
+			if err := Parse(line, need, &some); err != nil {
+				t.Fatalf("need %b: %q refused (%v) though a full parse accepts it", need, line, err)
+			}
 		}
 		// A line that parses prints back to a line that parses to the same record.
 		text := AppendText(nil, &r)
@@ -221,6 +238,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip changed %q", text)
 		}
 	})
+}
+
+// fuzzNeeds are the field sets the fuzz tests parse with: all, none, the
+// trailing fields of --action/--status, and an aggregation's.
+var fuzzNeeds = []FieldSet{
+	AllFields,
+	0,
+	FieldSet(0).With(ActionField).With(LogStatus).With(Start).With(End),
+	FieldSet(0).With(SrcAddr).With(Packets).With(Bytes).With(Start).With(End),
 }
 
 func FuzzScanner(f *testing.F) {
@@ -395,20 +421,70 @@ func FuzzCountFields(f *testing.F) {
 	})
 }
 
-func TestParseTailRefusesMissingFieldWithDoubledSpace(t *testing.T) {
-	// Thirteen spaces, but end is missing and a space doubled: reading the
-	// last fields finds end empty, and never takes bytes for start.
+func TestParseRefusesMissingFieldWithDoubledSpace(t *testing.T) {
+	// Thirteen spaces, but end is missing and a space doubled: thirteen
+	// fields, refused whichever fields a query needs.
 	line := []byte("2 12345678 7ffd6527-ce80-4e57-a949-f9a45824ebe2 172.17.1.100 172.17.1.101 59113 20756 6 17 1325 1587983051  ACCEPT OK")
-	var r Record
-	if err := Parse(line, FieldSet(0).With(End).With(ActionField), &r); err == nil {
-		t.Errorf("accepted a line without end: end=%d", r.End)
+	for _, need := range fuzzNeeds {
+		var r Record
+		err := Parse(line, need, &r)
+		var se *SyntaxError
+		if !errors.As(err, &se) || !se.WrongCount || se.Fields != 13 {
+			t.Errorf("need %b: err = %v, want 13 fields found", need, err)
+		}
 	}
-	if err := Parse(line, FieldSet(0).With(Start), &r); err != nil || r.Start != 1587983051 {
-		t.Errorf("start = %d, %v; want 1587983051", r.Start, err)
+}
+
+func TestParseSingleAndGeneralAgree(t *testing.T) {
+	lines := append(strings.Split(strings.TrimSpace(productExamples), "\n"), simulatedLines(t)...)
+	lines = append(lines,
+		"2 1 eni - - - - - - - - - - NODATA",
+		"2 1 eni 1.2.3.4 5.6.7.8 0 0 1 1 84 - - REJECT OK",
+		"2 1 eni ::ffff:1.2.3.4 fe80::1 65535 0 255 18446744073709551615 1 9223372036854775807 0 ACCEPT SKIPDATA",
+	)
+	for _, line := range lines {
+		for _, need := range fuzzNeeds {
+			var fast, general Record
+			if !parseSingle([]byte(line), need, &fast) {
+				t.Errorf("fast path declined %q", line)
+				continue
+			}
+			if err := parseGeneral([]byte(line), need, &general); err != nil {
+				t.Fatalf("general path refused %q: %v", line, err)
+			}
+			if fast.Present != general.Present || string(AppendText(nil, &fast)) != string(AppendText(nil, &general)) {
+				t.Fatalf("need %b: %q:\nfast    %+v\ngeneral %+v", need, line, fast, general)
+			}
+		}
 	}
-	if err := Parse(line, FieldSet(0).With(ActionField), &r); err != nil || r.Action != Accept {
-		t.Errorf("action of the line's true last fields: %v %v", r.Action, err)
+	// Lines the fast path must leave to the general one.
+	for _, line := range []string{
+		"2  1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK",  // a doubled space
+		" 2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK",  // a leading space
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK ",  // a trailing space
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 ACCEPT OK",     // thirteen fields
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK x", // fifteen
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT\tOK",  // a tab
+		"2 1 eni 1.2.3.4 5.6.7.8 1 70000 6 1 1 1 2 ACCEPT OK",
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1x 2 ACCEPT OK",
+		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 99999999999999999999 2 ACCEPT OK",
+	} {
+		var r Record
+		if parseSingle([]byte(line), AllFields, &r) {
+			t.Errorf("fast path accepted %q", line)
+		}
 	}
+}
+
+// simulatedLines returns lines written by flowlog simulate (testdata): many
+// shapes of address, port and counter, IPv6, NODATA and SKIPDATA.
+func simulatedLines(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/simulated.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(data)), "\n")
 }
 
 func FuzzParseIPv4(f *testing.F) {
@@ -441,4 +517,19 @@ func gunzipIfNeeded(r io.Reader) (io.Reader, error) {
 		return kgzip.NewReader(br)
 	}
 	return br, nil
+}
+
+func FuzzIPv4Span(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "255.255.255.255", "0.0.0.0", "01.2.3.4", "1.2.3.256", "10.128.199.42", "1.2.3.4.5", "1..2.3", "::1", "1.2.3.4 "} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// The dot-finding parse agrees with parseIPv4, which agrees with netip.
+		line := append(append([]byte{}, b...), "                "...)
+		got, ok := ipv4Span(line, 0, len(b))
+		want, wantOK := parseIPv4(b)
+		if ok != wantOK || ok && got != want {
+			t.Fatalf("ipv4Span(%q) = %v %v, parseIPv4: %v %v", b, got, ok, want, wantOK)
+		}
+	})
 }
