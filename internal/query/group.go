@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -137,21 +138,28 @@ func (v KeyValue) String() string {
 	return strconv.FormatUint(v.Num, 10)
 }
 
+// acc holds a group's sums. A first or last of 0 means no record of the
+// group had a start or an end.
 type acc struct {
 	flows, packets, bytes uint64
 	first, last           int64
 }
 
-func (a *acc) add(r *record.Record) {
-	a.flows++
-	a.packets += r.Packets
-	a.bytes += r.Bytes
-	if r.Has(record.Start) && (a.first == 0 || r.Start < a.first) {
+// sumsOf returns the sums of a group of one record.
+func sumsOf(r *record.Record) acc {
+	a := acc{flows: 1, packets: r.Packets, bytes: r.Bytes}
+	if r.Has(record.Start) {
 		a.first = r.Start
 	}
-	if r.Has(record.End) && r.End > a.last {
+	if r.Has(record.End) {
 		a.last = r.End
 	}
+	return a
+}
+
+func (a *acc) add(r *record.Record) {
+	s := sumsOf(r)
+	a.merge(&s)
 }
 
 func (a *acc) merge(b *acc) {
@@ -165,12 +173,22 @@ func (a *acc) merge(b *acc) {
 }
 
 // groupTable is one worker's groups. Aggregation spends its time looking
-// keys up in a table of tens of thousands of groups, so the table is laid
-// out for few cache misses: the key is kept inline in the map when it has a
-// bounded size, and the sums live in a dense slice.
+// keys up in a table of tens of thousands of groups, so each kind of table
+// is laid out for few cache misses: see fixedTable and addrTable.
 type groupTable interface {
 	add(keys []GroupKey, r *record.Record)
-	each(fn func(key string, a *acc))
+	// merge adds the groups of other, a table of the same kind.
+	merge(other groupTable)
+	// rows lists every group.
+	rows() []groupRow
+}
+
+// groupRow is one group of a table: its sums and its key, as an address
+// for an addrTable and encoded by appendGroupKey for the others.
+type groupRow struct {
+	sums *acc
+	addr netip.Addr // addrTable: the (masked) address; invalid for "-"
+	key  string     // other tables
 }
 
 // fixedKeyLen bounds the keys a fixedTable holds inline.
@@ -191,7 +209,7 @@ func newGroupTable(keys []GroupKey) groupTable {
 		}
 	}
 	if len(keys) == 1 && (keys[0].Field == record.SrcAddr || keys[0].Field == record.DstAddr) {
-		return &addrTable{key: keys[0], v4: map[uint32]int32{}, v6: map[[16]byte]int32{}}
+		return &addrTable{key: keys[0], v6: map[[16]byte]int32{}}
 	}
 	if size <= fixedKeyLen {
 		return &fixedTable{index: map[[fixedKeyLen]byte]int32{}}
@@ -223,85 +241,216 @@ func (t *fixedTable) add(keys []GroupKey, r *record.Record) {
 	t.accs[i].add(r)
 }
 
-func (t *fixedTable) each(fn func(string, *acc)) {
-	for i := range t.accs {
-		fn(t.keys[i], &t.accs[i])
+func (t *fixedTable) merge(other groupTable) {
+	o := other.(*fixedTable)
+	for i, key := range o.keys {
+		var k [fixedKeyLen]byte
+		copy(k[:], key)
+		j, ok := t.index[k]
+		if !ok {
+			t.index[k] = int32(len(t.accs))
+			t.accs = append(t.accs, o.accs[i])
+			t.keys = append(t.keys, key)
+			continue
+		}
+		t.accs[j].merge(&o.accs[i])
 	}
 }
 
-// addrTable groups by one address, the commonest question (top talkers):
-// IPv4 addresses as plain 32-bit keys, which the map hashes fastest.
+func (t *fixedTable) rows() []groupRow {
+	rows := make([]groupRow, len(t.accs))
+	for i := range t.accs {
+		rows[i] = groupRow{sums: &t.accs[i], key: t.keys[i]}
+	}
+	return rows
+}
+
+// addrTable groups by one address, the commonest question (top talkers).
+// IPv4 groups live in an open-addressing table whose slots hold the
+// address and its sums side by side, so a lookup touches one cache line;
+// with tens of thousands of talkers, a map from address to an index into a
+// slice of sums cost two cache misses a record. IPv6 groups, fewer, use a
+// map.
 type addrTable struct {
 	key    GroupKey
-	v4     map[uint32]int32
+	v4     v4Table
 	v6     map[[16]byte]int32
-	accs   []acc
-	addrs  []netip.Addr // the (masked) address of each group; invalid for "-"
-	absent int32        // index of the group of records without the address, -1 before one
-	init   bool
+	v6accs []acc
+	v6keys []netip.Addr
+	absent *acc // records without the address
+
+	// IPv4 records wait here to be added in batches (see flush).
+	batch  [v4Batch]v4Record
+	queued int
+	sink   uint32
+}
+
+// v4Batch is how many IPv4 records an addrTable adds at once.
+const v4Batch = 32
+
+// v4Record is one record waiting to be added: its address and its sums.
+type v4Record struct {
+	addr uint32
+	sums acc
 }
 
 func (t *addrTable) add(_ []GroupKey, r *record.Record) {
-	if !t.init {
-		t.absent, t.init = -1, true
-	}
 	a := r.SrcAddr
 	if t.key.Field == record.DstAddr {
 		a = r.DstAddr
 	}
-	var i int32
-	var ok bool
 	switch {
 	case !r.Has(t.key.Field):
-		i, ok = t.absent, t.absent >= 0
-		if !ok {
-			t.absent = int32(len(t.accs))
-			i = t.absent
+		if t.absent == nil {
+			t.absent = &acc{}
 		}
+		t.absent.add(r)
 	case a.Is4():
-		if t.key.Bits4 < 32 {
-			a = netip.PrefixFrom(a, t.key.Bits4).Masked().Addr()
-		}
 		b := a.As4()
 		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		if i, ok = t.v4[k]; !ok {
-			i = int32(len(t.accs))
-			t.v4[k] = i
+		if t.key.Bits4 < 32 {
+			k &= ^uint32(0) << (32 - t.key.Bits4)
+		}
+		t.batch[t.queued] = v4Record{addr: k, sums: sumsOf(r)}
+		if t.queued++; t.queued == v4Batch {
+			t.flush()
 		}
 	default:
 		if t.key.Bits6 < 128 {
 			a = netip.PrefixFrom(a, t.key.Bits6).Masked().Addr()
 		}
 		k := a.As16()
-		if i, ok = t.v6[k]; !ok {
-			i = int32(len(t.accs))
+		i, ok := t.v6[k]
+		if !ok {
+			i = int32(len(t.v6accs))
 			t.v6[k] = i
+			t.v6accs = append(t.v6accs, acc{})
+			t.v6keys = append(t.v6keys, a)
 		}
+		t.v6accs[i].add(r)
 	}
-	if !ok {
-		t.accs = append(t.accs, acc{})
-		if !r.Has(t.key.Field) {
-			a = netip.Addr{}
-		}
-		t.addrs = append(t.addrs, a)
-	}
-	t.accs[i].add(r)
 }
 
-func (t *addrTable) each(fn func(string, *acc)) {
-	var r record.Record
-	keys := []GroupKey{t.key}
-	var buf []byte
-	for i := range t.accs {
-		// Encode the key as appendGroupKey does, so groups from every kind of
-		// table merge and decode alike.
-		r.Present = 0
-		if a := t.addrs[i]; a.IsValid() {
-			r.SrcAddr, r.DstAddr = a, a
-			r.Present = r.Present.With(t.key.Field)
+// flush adds the queued IPv4 records. With tens of thousands of talkers
+// most lookups miss the cache; reading the home slot of every queued record
+// first lets the processor wait for those misses together instead of one
+// record at a time.
+func (t *addrTable) flush() {
+	queued := t.batch[:t.queued]
+	t.queued = 0
+	if len(queued) == 0 {
+		return
+	}
+	t.v4.reserve(len(queued))
+	var sink uint32
+	for i := range queued {
+		sink += t.v4.slots[t.v4.home(queued[i].addr)].addr
+	}
+	t.sink = sink
+	for i := range queued {
+		t.v4.get(queued[i].addr).merge(&queued[i].sums)
+	}
+}
+
+func (t *addrTable) merge(other groupTable) {
+	o := other.(*addrTable)
+	t.flush()
+	o.flush()
+	if o.absent != nil {
+		if t.absent == nil {
+			t.absent = &acc{}
 		}
-		buf = appendGroupKey(buf[:0], keys, &r)
-		fn(string(buf), &t.accs[i])
+		t.absent.merge(o.absent)
+	}
+	for i := range o.v4.slots {
+		if s := &o.v4.slots[i]; s.used {
+			t.v4.get(s.addr).merge(&s.sums)
+		}
+	}
+	for i, a := range o.v6keys {
+		k := a.As16()
+		j, ok := t.v6[k]
+		if !ok {
+			t.v6[k] = int32(len(t.v6accs))
+			t.v6accs = append(t.v6accs, o.v6accs[i])
+			t.v6keys = append(t.v6keys, a)
+			continue
+		}
+		t.v6accs[j].merge(&o.v6accs[i])
+	}
+}
+
+func (t *addrTable) rows() []groupRow {
+	t.flush()
+	rows := make([]groupRow, 0, t.v4.used+len(t.v6keys)+1)
+	if t.absent != nil {
+		rows = append(rows, groupRow{sums: t.absent})
+	}
+	for i := range t.v4.slots {
+		if s := &t.v4.slots[i]; s.used {
+			a := netip.AddrFrom4([4]byte{byte(s.addr >> 24), byte(s.addr >> 16), byte(s.addr >> 8), byte(s.addr)})
+			rows = append(rows, groupRow{sums: &s.sums, addr: a})
+		}
+	}
+	for i, a := range t.v6keys {
+		rows = append(rows, groupRow{sums: &t.v6accs[i], addr: a})
+	}
+	return rows
+}
+
+// v4Table maps IPv4 addresses (as 32-bit numbers) to their sums, with
+// linear probing in a power-of-two table kept at most three quarters full.
+type v4Table struct {
+	slots []v4Slot
+	used  int
+	shift uint // 64 - log2(len(slots)), for Fibonacci hashing
+}
+
+type v4Slot struct {
+	addr uint32
+	used bool
+	sums acc
+}
+
+// home is the slot where the search for addr starts.
+func (t *v4Table) home(addr uint32) int {
+	return int(uint64(addr) * 0x9e3779b97f4a7c15 >> t.shift)
+}
+
+// reserve grows the table, if need be, to take n more groups.
+func (t *v4Table) reserve(n int) {
+	for 4*(t.used+n) > 3*len(t.slots) {
+		t.grow()
+	}
+}
+
+// get returns the sums of addr, adding an empty group the first time.
+func (t *v4Table) get(addr uint32) *acc {
+	t.reserve(1)
+	mask := len(t.slots) - 1
+	for i := t.home(addr); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if !s.used {
+			s.addr, s.used = addr, true
+			t.used++
+			return &s.sums
+		}
+		if s.addr == addr {
+			return &s.sums
+		}
+	}
+}
+
+func (t *v4Table) grow() {
+	old := t.slots
+	size := max(2*len(old), 1024)
+	t.slots = make([]v4Slot, size)
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	t.used = 0
+	for i := range old {
+		if old[i].used {
+			*t.get(old[i].addr) = old[i].sums
+		}
 	}
 }
 
@@ -321,10 +470,22 @@ func (t *stringTable) add(keys []GroupKey, r *record.Record) {
 	a.add(r)
 }
 
-func (t *stringTable) each(fn func(string, *acc)) {
-	for k, a := range t.index {
-		fn(k, a)
+func (t *stringTable) merge(other groupTable) {
+	for k, a := range other.(*stringTable).index {
+		if b := t.index[k]; b != nil {
+			b.merge(a)
+			continue
+		}
+		t.index[k] = a
 	}
+}
+
+func (t *stringTable) rows() []groupRow {
+	rows := make([]groupRow, 0, len(t.index))
+	for k, a := range t.index {
+		rows = append(rows, groupRow{sums: a, key: k})
+	}
+	return rows
 }
 
 // Aggregate groups the records the filter keeps by keys and returns the
@@ -353,29 +514,20 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		return nil, stats, err
 	}
 
-	merged := map[string]*acc{}
+	var all groupTable
 	for _, t := range tables {
-		if t == nil {
-			continue
+		switch {
+		case t == nil:
+		case all == nil:
+			all = t
+		default:
+			all.merge(t)
 		}
-		t.each(func(k string, a *acc) {
-			b := merged[k]
-			if b == nil {
-				merged[k] = a
-				return
-			}
-			b.merge(a)
-		})
 	}
-
-	type entry struct {
-		key string
-		a   *acc
+	if all == nil {
+		return nil, stats, nil
 	}
-	entries := make([]entry, 0, len(merged))
-	for k, a := range merged {
-		entries = append(entries, entry{k, a})
-	}
+	rows := all.rows()
 	metric := func(a *acc) uint64 {
 		switch sortBy {
 		case SortPackets:
@@ -385,27 +537,55 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		}
 		return a.flows
 	}
-	slices.SortFunc(entries, func(x, y entry) int {
-		if c := cmp.Compare(metric(y.a), metric(x.a)); c != 0 {
+	// Largest first; ties in key order, as the key encoding sorts: absent
+	// first, then IPv4 before IPv6, numbers and addresses numerically.
+	slices.SortFunc(rows, func(x, y groupRow) int {
+		if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
+			return c
+		}
+		if x.addr.IsValid() != y.addr.IsValid() {
+			if x.addr.IsValid() {
+				return 1
+			}
+			return -1
+		}
+		if c := x.addr.Compare(y.addr); c != 0 {
 			return c
 		}
 		return strings.Compare(x.key, y.key)
 	})
-	if top > 0 && len(entries) > top {
-		entries = entries[:top]
+	if top > 0 && len(rows) > top {
+		rows = rows[:top]
 	}
-	groups := make([]Group, len(entries))
-	for i, e := range entries {
+	groups := make([]Group, len(rows))
+	for i, row := range rows {
+		a := row.sums
 		groups[i] = Group{
-			Key:        decodeGroupKey(e.key, keys),
-			Flows:      e.a.flows,
-			Packets:    e.a.packets,
-			Bytes:      e.a.bytes,
-			FirstStart: e.a.first,
-			LastEnd:    e.a.last,
+			Key:        row.decode(keys),
+			Flows:      a.flows,
+			Packets:    a.packets,
+			Bytes:      a.bytes,
+			FirstStart: a.first,
+			LastEnd:    a.last,
 		}
 	}
 	return groups, stats, nil
+}
+
+// decode returns the row's key values.
+func (row groupRow) decode(keys []GroupKey) []KeyValue {
+	if row.key != "" {
+		return decodeGroupKey(row.key, keys)
+	}
+	// An addrTable's row: one address key.
+	if !row.addr.IsValid() {
+		return []KeyValue{{}}
+	}
+	bits := keys[0].Bits6
+	if row.addr.Is4() {
+		bits = keys[0].Bits4
+	}
+	return []KeyValue{{Present: true, Addr: netip.PrefixFrom(row.addr, bits)}}
 }
 
 // appendGroupKey encodes the key fields of r into a byte string that sorts

@@ -261,3 +261,109 @@ func TestPrintWritesRecordsBeforeAnError(t *testing.T) {
 		t.Errorf("limit 5: err %v, %d lines", err, strings.Count(out.String(), "\n"))
 	}
 }
+
+// TestAggregateAgreesWithReference checks every kind of group table
+// against sums computed the obvious way, over enough distinct addresses to
+// grow the tables several times, with IPv6, absent fields, masks, and any
+// number of workers.
+func TestAggregateAgreesWithReference(t *testing.T) {
+	var inputs []Input
+	var lines []string
+	for i := range 6 {
+		var sb strings.Builder
+		for j := range 4000 {
+			n := i*4000 + j
+			src := fmt.Sprintf("10.%d.%d.%d", n%7, (n/7)%256, (n*31)%256)
+			switch {
+			case n%11 == 0:
+				src = fmt.Sprintf("2001:db8:%x::%x", n%5, n%97)
+			case n%13 == 0:
+				src = "-"
+			case n%17 == 0:
+				src = "::ffff:192.0.2.7"
+			}
+			start := fmt.Sprint(1_700_000_000 + n)
+			if n%19 == 0 {
+				start = "-"
+			}
+			l := fmt.Sprintf("2 1 eni-%d %s 198.51.%d.%d %d %d 6 %d %d %s %d ACCEPT OK", n%3, src, n%4, n%9, 1024+n%50, []int{22, 80, 443}[n%3], 1+n%4, 40*(1+n%1000), start, 1_700_000_100+n)
+			sb.WriteString(l + "\n")
+			lines = append(lines, l)
+		}
+		inputs = append(inputs, memInput(fmt.Sprintf("in-%d", i), gz(t, sb.String())))
+	}
+
+	for _, spec := range []string{"srcaddr", "srcaddr/24", "srcaddr/0", "dstaddr/16/48", "srcaddr/20/56,dstport", "interface_id", "srcaddr,interface_id"} {
+		keys, err := ParseGroupKeys(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The reference: group by the printed key values.
+		want := map[string]acc{}
+		for _, l := range lines {
+			var r record.Record
+			if err := record.Parse([]byte(l), record.AllFields, &r); err != nil {
+				t.Fatal(err)
+			}
+			var name []string
+			for _, k := range keys {
+				v := KeyValue{}
+				if r.Has(k.Field) {
+					v.Present = true
+					switch k.Field {
+					case record.SrcAddr, record.DstAddr:
+						a := r.SrcAddr
+						if k.Field == record.DstAddr {
+							a = r.DstAddr
+						}
+						bits := k.Bits6
+						if a.Is4() {
+							bits = k.Bits4
+						}
+						p, _ := a.Prefix(bits)
+						v.Addr = p
+					case record.InterfaceID:
+						v.Text = string(r.InterfaceID)
+					default:
+						v.Num, _ = r.Uint(k.Field)
+					}
+				}
+				name = append(name, v.String())
+			}
+			a := want[strings.Join(name, " ")]
+			a.add(&r)
+			want[strings.Join(name, " ")] = a
+		}
+
+		var first []Group
+		for _, workers := range []int{1, 3} {
+			q := &Query{Inputs: inputs, Workers: workers}
+			groups, _, err := q.Aggregate(context.Background(), keys, SortBytes, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(groups) != len(want) {
+				t.Fatalf("%s, %d workers: %d groups, want %d", spec, workers, len(groups), len(want))
+			}
+			for i, g := range groups {
+				var name []string
+				for _, v := range g.Key {
+					name = append(name, v.String())
+				}
+				w, ok := want[strings.Join(name, " ")]
+				got := acc{g.Flows, g.Packets, g.Bytes, g.FirstStart, g.LastEnd}
+				if !ok || got != w {
+					t.Fatalf("%s, %d workers: group %q = %+v, want %+v (known: %v)", spec, workers, name, got, w, ok)
+				}
+				if i > 0 && groups[i-1].Bytes < g.Bytes {
+					t.Fatalf("%s: groups not sorted by bytes at %d", spec, i)
+				}
+			}
+			if first == nil {
+				first = groups
+			} else if fmt.Sprint(first) != fmt.Sprint(groups) {
+				t.Fatalf("%s: the order of groups depends on the number of workers", spec)
+			}
+		}
+	}
+}
