@@ -176,7 +176,9 @@ func (a *acc) merge(b *acc) {
 // keys up in a table of tens of thousands of groups, so each kind of table
 // is laid out for few cache misses: see fixedTable and addrTable.
 type groupTable interface {
-	add(keys []GroupKey, r *record.Record)
+	// add adds a record to its group. It always returns true, which lets
+	// it serve as the visitor of a read.
+	add(r *record.Record) bool
 	// merge adds the groups of other, a table of the same kind.
 	merge(other groupTable)
 	// rows lists every group.
@@ -212,23 +214,24 @@ func newGroupTable(keys []GroupKey) groupTable {
 		return &addrTable{key: keys[0], v6: map[[16]byte]int32{}}
 	}
 	if size <= fixedKeyLen {
-		return &fixedTable{index: map[[fixedKeyLen]byte]int32{}}
+		return &fixedTable{keys: keys, index: map[[fixedKeyLen]byte]int32{}}
 	}
-	return &stringTable{index: map[string]*acc{}}
+	return &stringTable{keys: keys, index: map[string]*acc{}}
 }
 
 // fixedTable keys groups by their encoding, zero-padded to a fixed size;
 // the encoding of every field is self-delimiting, so padding never makes
 // two keys equal.
 type fixedTable struct {
+	keys  []GroupKey
 	index map[[fixedKeyLen]byte]int32
 	accs  []acc
-	keys  []string
+	names []string // the encoded key of each group
 	buf   []byte
 }
 
-func (t *fixedTable) add(keys []GroupKey, r *record.Record) {
-	t.buf = appendGroupKey(t.buf[:0], keys, r)
+func (t *fixedTable) add(r *record.Record) bool {
+	t.buf = appendGroupKey(t.buf[:0], t.keys, r)
 	var k [fixedKeyLen]byte
 	copy(k[:], t.buf)
 	i, ok := t.index[k]
@@ -236,21 +239,22 @@ func (t *fixedTable) add(keys []GroupKey, r *record.Record) {
 		i = int32(len(t.accs))
 		t.index[k] = i
 		t.accs = append(t.accs, acc{})
-		t.keys = append(t.keys, string(t.buf))
+		t.names = append(t.names, string(t.buf))
 	}
 	t.accs[i].add(r)
+	return true
 }
 
 func (t *fixedTable) merge(other groupTable) {
 	o := other.(*fixedTable)
-	for i, key := range o.keys {
+	for i, name := range o.names {
 		var k [fixedKeyLen]byte
-		copy(k[:], key)
+		copy(k[:], name)
 		j, ok := t.index[k]
 		if !ok {
 			t.index[k] = int32(len(t.accs))
 			t.accs = append(t.accs, o.accs[i])
-			t.keys = append(t.keys, key)
+			t.names = append(t.names, name)
 			continue
 		}
 		t.accs[j].merge(&o.accs[i])
@@ -260,7 +264,7 @@ func (t *fixedTable) merge(other groupTable) {
 func (t *fixedTable) rows() []groupRow {
 	rows := make([]groupRow, len(t.accs))
 	for i := range t.accs {
-		rows[i] = groupRow{sums: &t.accs[i], key: t.keys[i]}
+		rows[i] = groupRow{sums: &t.accs[i], key: t.names[i]}
 	}
 	return rows
 }
@@ -294,7 +298,7 @@ type v4Record struct {
 	sums acc
 }
 
-func (t *addrTable) add(_ []GroupKey, r *record.Record) {
+func (t *addrTable) add(r *record.Record) bool {
 	a := r.SrcAddr
 	if t.key.Field == record.DstAddr {
 		a = r.DstAddr
@@ -329,6 +333,7 @@ func (t *addrTable) add(_ []GroupKey, r *record.Record) {
 		}
 		t.v6accs[i].add(r)
 	}
+	return true
 }
 
 // flush adds the queued IPv4 records. With tens of thousands of talkers
@@ -456,18 +461,20 @@ func (t *v4Table) grow() {
 
 // stringTable holds keys of any length, such as interface ids.
 type stringTable struct {
+	keys  []GroupKey
 	index map[string]*acc
 	buf   []byte
 }
 
-func (t *stringTable) add(keys []GroupKey, r *record.Record) {
-	t.buf = appendGroupKey(t.buf[:0], keys, r)
+func (t *stringTable) add(r *record.Record) bool {
+	t.buf = appendGroupKey(t.buf[:0], t.keys, r)
 	a := t.index[string(t.buf)]
 	if a == nil {
 		a = &acc{}
 		t.index[string(t.buf)] = a
 	}
 	a.add(r)
+	return true
 }
 
 func (t *stringTable) merge(other groupTable) {
@@ -504,10 +511,7 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 			t = newGroupTable(keys)
 			tables[rd.slot] = t
 		}
-		return rd.read(ctx, q.Inputs[i], func(r *record.Record) bool {
-			t.add(keys, r)
-			return true
-		})
+		return rd.read(ctx, q.Inputs[i], t.add)
 	})
 	stats := sumStats(readers, start)
 	if err != nil {
@@ -539,7 +543,7 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 	}
 	// Largest first; ties in key order, as the key encoding sorts: absent
 	// first, then IPv4 before IPv6, numbers and addresses numerically.
-	slices.SortFunc(rows, func(x, y groupRow) int {
+	rows = best(rows, top, func(x, y groupRow) int {
 		if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
 			return c
 		}
@@ -554,9 +558,6 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		}
 		return strings.Compare(x.key, y.key)
 	})
-	if top > 0 && len(rows) > top {
-		rows = rows[:top]
-	}
 	groups := make([]Group, len(rows))
 	for i, row := range rows {
 		a := row.sums
@@ -570,6 +571,31 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		}
 	}
 	return groups, stats, nil
+}
+
+// best returns the top rows in the order of compare, all of them when top
+// is 0. A small top is selected in one pass, keeping the best so far in
+// order, rather than by sorting tens of thousands of groups.
+func best(rows []groupRow, top int, compare func(x, y groupRow) int) []groupRow {
+	if top <= 0 || top > 64 || len(rows) <= top {
+		slices.SortFunc(rows, compare)
+		if top > 0 && len(rows) > top {
+			rows = rows[:top]
+		}
+		return rows
+	}
+	kept := make([]groupRow, 0, top+1)
+	for _, row := range rows {
+		if len(kept) == top && compare(row, kept[top-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(kept, row, compare)
+		kept = slices.Insert(kept, i, row)
+		if len(kept) > top {
+			kept = kept[:top]
+		}
+	}
+	return kept
 }
 
 // decode returns the row's key values.

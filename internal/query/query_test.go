@@ -364,6 +364,22 @@ func TestAggregateAgreesWithReference(t *testing.T) {
 			} else if fmt.Sprint(first) != fmt.Sprint(groups) {
 				t.Fatalf("%s: the order of groups depends on the number of workers", spec)
 			}
+			// --top keeps the first groups of the full order.
+			for _, top := range []int{1, 7, 64, 65, 500} {
+				for _, sortBy := range []SortBy{SortBytes, SortFlows} {
+					all, _, err := q.Aggregate(context.Background(), keys, sortBy, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					some, _, err := q.Aggregate(context.Background(), keys, sortBy, top)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n := min(top, len(all)); fmt.Sprint(some) != fmt.Sprint(all[:n]) {
+						t.Fatalf("%s --top %d --sort %s: not the first %d groups", spec, top, sortBy, n)
+					}
+				}
+			}
 		}
 	}
 }

@@ -36,7 +36,7 @@ func (e *SyntaxError) Error() string {
 //
 // Parse allocates nothing: r's byte fields point into line.
 func Parse(line []byte, need FieldSet, r *Record) error {
-	if parseSingle(line, need, r) {
+	if parseSingle(line, need, r, nil) {
 		return nil
 	}
 	return parseGeneral(line, need, r)

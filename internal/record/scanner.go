@@ -47,6 +47,7 @@ type Scanner struct {
 	skipInvalid bool
 
 	rec     Record
+	addrs   AddrCache
 	line    int
 	skipped int
 	err     error
@@ -219,6 +220,14 @@ func (w *lineWriter) line(line []byte) error {
 	s.line++
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
+	}
+	if !s.first && parseSingle(line, s.need, &s.rec, &s.addrs) {
+		// The common case, a record as the service writes it, past the
+		// line that may be a header.
+		if !w.fn(&s.rec) {
+			return errStopped
+		}
+		return nil
 	}
 	ok, err := s.accept(line)
 	if err != nil {

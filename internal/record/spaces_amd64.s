@@ -41,8 +41,12 @@ TEXT ·singleSpacesAVX2(SB), NOSPLIT, $32-33
 	VPBROADCASTD X0, Y0
 
 	// Four 64-bit words of the bitmap at 0(SP) to 24(SP), built from two
-	// 32-byte blocks each.
+	// 32-byte blocks each, as far as the line goes.
 	XORQ R8, R8
+	MOVQ R8, 0(SP)
+	MOVQ R8, 8(SP)
+	MOVQ R8, 16(SP)
+	MOVQ R8, 24(SP)
 unit:
 	MOVQ R8, R9
 	ADDQ $32, R9
@@ -54,7 +58,7 @@ unit:
 	SHRQ $3, R10
 	MOVQ AX, (SP)(R10*1)
 	ADDQ $64, R8
-	CMPQ R8, $256
+	CMPQ R8, CX
 	JB   unit
 	VZEROUPPER
 
