@@ -9,7 +9,7 @@
 #
 # Environment: HOURS (default 24) and RECORDS_PER_OBJECT (default 20000) size
 # the corpus (24h of 10-minute objects = 144 windows, about 2.8 million
-# records); RUNS (default 5) is how often each command is timed (the median
+# records); RUNS (default 9) is how often each command is timed (the median
 # is reported).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ export PATH="/usr/local/go/bin:$PATH"
 corpus="${1:-bench/corpus}"
 hours="${HOURS:-24}"
 per_object="${RECORDS_PER_OBJECT:-20000}"
-runs="${RUNS:-5}"
+runs="${RUNS:-9}"
 bin="$(mktemp -d)"
 minio_pid=""
 cleanup() {
@@ -48,14 +48,21 @@ median_time() {
 	"$@" >/dev/null
 	local times=()
 	for _ in $(seq "$runs"); do
-		local start end
-		start=$(date +%s.%N)
-		"$@" >/dev/null
-		end=$(date +%s.%N)
-		times+=("$(echo "$end - $start" | bc -l)")
+		times+=("$(wall "$@")")
 	done
-	printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
+	median "${times[@]}"
 }
+
+# wall CMD...: the wall time of one run of CMD, in seconds.
+wall() {
+	local start end
+	start=$(date +%s.%N)
+	"$@" >/dev/null
+	end=$(date +%s.%N)
+	echo "$end - $start" | bc -l
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 
 zcat_grep() { zcat "${files[@]}" | grep -c ' REJECT '; }
 
@@ -69,10 +76,26 @@ fi
 echo "rejects: $got (flowlog and zcat | grep agree)"
 echo
 
-floor=$(median_time "$bin/gunzip-floor" "${files[@]}")
-count=$(median_time "$bin/flowlog" query "$corpus" --action REJECT --count)
-group=$(median_time "$bin/flowlog" query "$corpus" --group-by srcaddr --top 10 --sort bytes)
-zgrep=$(median_time zcat_grep)
+# The four commands take turns, one run each a round, so a machine that
+# slows down or speeds up during the benchmark (a shared VM does) weighs on
+# all of them alike rather than on whichever ran at the time.
+floor_cmd=("$bin/gunzip-floor" "${files[@]}")
+count_cmd=("$bin/flowlog" query "$corpus" --action REJECT --count)
+group_cmd=("$bin/flowlog" query "$corpus" --group-by srcaddr --top 10 --sort bytes)
+floors=() counts=() groups=() zgreps=()
+for round in $(seq 0 "$runs"); do
+	f=$(wall "${floor_cmd[@]}")
+	c=$(wall "${count_cmd[@]}")
+	g=$(wall "${group_cmd[@]}")
+	z=$(wall zcat_grep)
+	if [ "$round" -gt 0 ]; then # round 0 warms the page cache
+		floors+=("$f") counts+=("$c") groups+=("$g") zgreps+=("$z")
+	fi
+done
+floor=$(median "${floors[@]}")
+count=$(median "${counts[@]}")
+group=$(median "${groups[@]}")
+zgrep=$(median "${zgreps[@]}")
 
 ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2f", $1}'; }
 printf '%-58s %8s  %s\n' "command (median of $runs)" "seconds" "vs floor"

@@ -1,0 +1,57 @@
+package query
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/flowlog/flowlog/internal/filter/expr"
+	"github.com/flowlog/flowlog/internal/simulate"
+)
+
+// simulatedInputs returns a few hours of simulated objects, held in memory.
+func simulatedInputs(b *testing.B) []Input {
+	b.Helper()
+	var inputs []Input
+	cfg := simulate.Config{Name: "bench", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Duration: 4 * time.Hour, RecordsPerObject: 20000, Seed: 42}
+	_, err := simulate.Run(context.Background(), cfg, simulate.SinkFunc(func(_ context.Context, key string, body []byte) error {
+		inputs = append(inputs, memInput(key, append([]byte(nil), body...)))
+		return nil
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return inputs
+}
+
+// BenchmarkQuerySimulated runs the benchmark script's two queries on
+// simulated objects in memory: the rejects counted, and the top talkers by
+// bytes. Its CPU profile is what cmd/flowlog/default.pgo is made from
+// (scripts/pgo.sh).
+func BenchmarkQuerySimulated(b *testing.B) {
+	inputs := simulatedInputs(b)
+	b.Run("count-rejects", func(b *testing.B) {
+		rejects, err := expr.Compile("action REJECT")
+		if err != nil {
+			b.Fatal(err)
+		}
+		q := &Query{Inputs: inputs, Filter: rejects}
+		for b.Loop() {
+			if _, _, err := q.Count(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("top-talkers", func(b *testing.B) {
+		keys, err := ParseGroupKeys("srcaddr")
+		if err != nil {
+			b.Fatal(err)
+		}
+		q := &Query{Inputs: inputs}
+		for b.Loop() {
+			if _, _, err := q.Aggregate(context.Background(), keys, SortBytes, 10); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
