@@ -211,10 +211,10 @@ func newGroupTable(keys []GroupKey) groupTable {
 		}
 	}
 	if len(keys) == 1 && (keys[0].Field == record.SrcAddr || keys[0].Field == record.DstAddr) {
-		return &addrTable{key: keys[0], v6: map[[16]byte]int32{}}
+		return &addrTable{key: keys[0]}
 	}
 	if size <= fixedKeyLen {
-		return &fixedTable{keys: keys, index: map[[fixedKeyLen]byte]int32{}}
+		return &fixedTable{keys: keys}
 	}
 	return &stringTable{keys: keys, index: map[string]*acc{}}
 }
@@ -223,50 +223,65 @@ func newGroupTable(keys []GroupKey) groupTable {
 // the encoding of every field is self-delimiting, so padding never makes
 // two keys equal.
 type fixedTable struct {
-	keys  []GroupKey
-	index map[[fixedKeyLen]byte]int32
-	accs  []acc
-	names []string // the encoded key of each group
-	buf   []byte
+	keys   []GroupKey
+	groups denseGroups[[fixedKeyLen]byte, string] // named by the encoded key
+	buf    []byte
 }
 
 func (t *fixedTable) add(r *record.Record) bool {
 	t.buf = appendGroupKey(t.buf[:0], t.keys, r)
-	var k [fixedKeyLen]byte
-	copy(k[:], t.buf)
-	i, ok := t.index[k]
-	if !ok {
-		i = int32(len(t.accs))
-		t.index[k] = i
-		t.accs = append(t.accs, acc{})
-		t.names = append(t.names, string(t.buf))
-	}
-	t.accs[i].add(r)
+	t.groups.get(fixedKey(t.buf), func() string { return string(t.buf) }).add(r)
 	return true
 }
 
+func fixedKey(name []byte) [fixedKeyLen]byte {
+	var k [fixedKeyLen]byte
+	copy(k[:], name)
+	return k
+}
+
 func (t *fixedTable) merge(other groupTable) {
-	o := other.(*fixedTable)
-	for i, name := range o.names {
-		var k [fixedKeyLen]byte
-		copy(k[:], name)
-		j, ok := t.index[k]
-		if !ok {
-			t.index[k] = int32(len(t.accs))
-			t.accs = append(t.accs, o.accs[i])
-			t.names = append(t.names, name)
-			continue
-		}
-		t.accs[j].merge(&o.accs[i])
-	}
+	t.groups.merge(&other.(*fixedTable).groups, func(name string) [fixedKeyLen]byte { return fixedKey([]byte(name)) })
 }
 
 func (t *fixedTable) rows() []groupRow {
-	rows := make([]groupRow, len(t.accs))
-	for i := range t.accs {
-		rows[i] = groupRow{sums: &t.accs[i], key: t.names[i]}
+	rows := make([]groupRow, len(t.groups.sums))
+	for i := range t.groups.sums {
+		rows[i] = groupRow{sums: &t.groups.sums[i], key: t.groups.names[i]}
 	}
 	return rows
+}
+
+// denseGroups keeps groups in a dense slice, found through a map from a
+// key of bounded size, so the map holds no pointers and its entries stay
+// small; names says what each group is.
+type denseGroups[K comparable, N any] struct {
+	index map[K]int32
+	sums  []acc
+	names []N
+}
+
+// get returns the sums of the group with key k, adding it, named by name(),
+// the first time.
+func (g *denseGroups[K, N]) get(k K, name func() N) *acc {
+	i, ok := g.index[k]
+	if !ok {
+		if g.index == nil {
+			g.index = map[K]int32{}
+		}
+		i = int32(len(g.sums))
+		g.index[k] = i
+		g.sums = append(g.sums, acc{})
+		g.names = append(g.names, name())
+	}
+	return &g.sums[i]
+}
+
+// merge adds the groups of o; key gives the key of a group's name.
+func (g *denseGroups[K, N]) merge(o *denseGroups[K, N], key func(N) K) {
+	for i, name := range o.names {
+		g.get(key(name), func() N { return name }).merge(&o.sums[i])
+	}
 }
 
 // addrTable groups by one address, the commonest question (top talkers).
@@ -278,9 +293,7 @@ func (t *fixedTable) rows() []groupRow {
 type addrTable struct {
 	key    GroupKey
 	v4     v4Table
-	v6     map[[16]byte]int32
-	v6accs []acc
-	v6keys []netip.Addr
+	v6     denseGroups[[16]byte, netip.Addr]
 	absent *acc // records without the address
 
 	// IPv4 records wait here to be added in batches (see flush).
@@ -323,15 +336,7 @@ func (t *addrTable) add(r *record.Record) bool {
 		if t.key.Bits6 < 128 {
 			a = netip.PrefixFrom(a, t.key.Bits6).Masked().Addr()
 		}
-		k := a.As16()
-		i, ok := t.v6[k]
-		if !ok {
-			i = int32(len(t.v6accs))
-			t.v6[k] = i
-			t.v6accs = append(t.v6accs, acc{})
-			t.v6keys = append(t.v6keys, a)
-		}
-		t.v6accs[i].add(r)
+		t.v6.get(a.As16(), func() netip.Addr { return a }).add(r)
 	}
 	return true
 }
@@ -372,22 +377,12 @@ func (t *addrTable) merge(other groupTable) {
 			t.v4.get(s.addr).merge(&s.sums)
 		}
 	}
-	for i, a := range o.v6keys {
-		k := a.As16()
-		j, ok := t.v6[k]
-		if !ok {
-			t.v6[k] = int32(len(t.v6accs))
-			t.v6accs = append(t.v6accs, o.v6accs[i])
-			t.v6keys = append(t.v6keys, a)
-			continue
-		}
-		t.v6accs[j].merge(&o.v6accs[i])
-	}
+	t.v6.merge(&o.v6, netip.Addr.As16)
 }
 
 func (t *addrTable) rows() []groupRow {
 	t.flush()
-	rows := make([]groupRow, 0, t.v4.used+len(t.v6keys)+1)
+	rows := make([]groupRow, 0, t.v4.used+len(t.v6.names)+1)
 	if t.absent != nil {
 		rows = append(rows, groupRow{sums: t.absent})
 	}
@@ -397,8 +392,8 @@ func (t *addrTable) rows() []groupRow {
 			rows = append(rows, groupRow{sums: &s.sums, addr: a})
 		}
 	}
-	for i, a := range t.v6keys {
-		rows = append(rows, groupRow{sums: &t.v6accs[i], addr: a})
+	for i, a := range t.v6.names {
+		rows = append(rows, groupRow{sums: &t.v6.sums[i], addr: a})
 	}
 	return rows
 }
