@@ -190,7 +190,7 @@ type AddrCache struct {
 }
 
 const (
-	addrCacheBits = 7
+	addrCacheBits = 9
 	maxAddrText   = 39 // the longest IPv6 address text without an embedded IPv4 part
 )
 
