@@ -6,8 +6,15 @@ import (
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 )
+
+// tablewriter memoises cell widths in an LRU of 8192 strings. A table of
+// groups or records has mostly distinct cells, tens of thousands of them,
+// so the cache only evicts: without it 45,000 rows render in 1.7 s, not
+// 2.3 s. Widths of plain ASCII are cheap to compute afresh.
+func init() { twwidth.SetCacheCapacity(0) }
 
 // tableWriter collects rows and renders them aligned under an upper-case
 // header, without borders, like kubectl and gh. Past limit rows it renders
