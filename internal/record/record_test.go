@@ -206,7 +206,7 @@ func FuzzParse(f *testing.F) {
 		// on every line and every choice of fields: both accept it with the
 		// same values, or the fast path declines it and the general one
 		// decides.
-		var cache AddrCache
+		var cache addrCache
 		for _, need := range append(fuzzNeeds, fuzzNeeds...) {
 			// The second round finds the line's addresses in the cache.
 			var fast, general Record
@@ -444,7 +444,7 @@ func TestParseSingleAndGeneralAgree(t *testing.T) {
 		"2 1 eni 1.2.3.4 5.6.7.8 0 0 1 1 84 - - REJECT OK",
 		"2 1 eni ::ffff:1.2.3.4 fe80::1 65535 0 255 18446744073709551615 1 9223372036854775807 0 ACCEPT SKIPDATA",
 	)
-	var cache AddrCache
+	var cache addrCache
 	for _, line := range append(lines, lines...) {
 		for _, need := range fuzzNeeds {
 			var fast, general Record

@@ -47,7 +47,7 @@ type Scanner struct {
 	skipInvalid bool
 
 	rec     Record
-	addrs   AddrCache
+	addrs   addrCache
 	line    int
 	skipped int
 	err     error
