@@ -116,44 +116,47 @@ unit:
 	ORQ  AX, DX
 	JNZ  fail
 
-	// The positions, in order.
+	// The positions, in order. BLSR clears the lowest bit and sets ZF when
+	// none is left.
 	XORQ DX, DX
-	XORQ BX, BX
-next0:
 	TESTQ R8, R8
-	JZ   next1
+	JZ   word1
+bits0:
 	TZCNTQ R8, AX
 	MOVL AX, (DI)(DX*4)
 	INCQ DX
 	BLSRQ R8, R8
-	JMP  next0
-next1:
+	JNZ  bits0
+word1:
 	TESTQ R9, R9
-	JZ   next2
+	JZ   word2
+bits1:
 	TZCNTQ R9, AX
 	ADDQ $64, AX
 	MOVL AX, (DI)(DX*4)
 	INCQ DX
 	BLSRQ R9, R9
-	JMP  next1
-next2:
+	JNZ  bits1
+word2:
 	TESTQ R10, R10
-	JZ   next3
+	JZ   word3
+bits2:
 	TZCNTQ R10, AX
 	ADDQ $128, AX
 	MOVL AX, (DI)(DX*4)
 	INCQ DX
 	BLSRQ R10, R10
-	JMP  next2
-next3:
+	JNZ  bits2
+word3:
 	TESTQ R11, R11
 	JZ   done
+bits3:
 	TZCNTQ R11, AX
 	ADDQ $192, AX
 	MOVL AX, (DI)(DX*4)
 	INCQ DX
 	BLSRQ R11, R11
-	JMP  next3
+	JNZ  bits3
 done:
 	MOVB $1, ret+32(FP)
 	RET
