@@ -481,7 +481,7 @@ func TestParseSingleAndGeneralAgree(t *testing.T) {
 
 // simulatedLines returns lines written by flowlog simulate (testdata): many
 // shapes of address, port and counter, IPv6, NODATA and SKIPDATA.
-func simulatedLines(t *testing.T) []string {
+func simulatedLines(t testing.TB) []string {
 	t.Helper()
 	data, err := os.ReadFile("testdata/simulated.log")
 	if err != nil {

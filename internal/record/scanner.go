@@ -94,7 +94,7 @@ func (s *Scanner) Scan() bool {
 			}
 			return false
 		}
-		ok, err := s.accept(line)
+		ok, err := s.accept(line, false)
 		if err != nil {
 			s.err = err
 			return false
@@ -108,8 +108,8 @@ func (s *Scanner) Scan() bool {
 // accept takes one line (its number already counted). It reports true when
 // the line is a record, now in s.rec; false for a line to pass over (blank,
 // the header, a malformed line being skipped); or the error that stops the
-// scan.
-func (s *Scanner) accept(line []byte) (bool, error) {
+// scan. triedSingle says the caller already tried the fast parse on it.
+func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
 	if len(line) == 0 || (line[0] <= ' ' && len(bytes.TrimSpace(line)) == 0) {
 		return false, nil
 	}
@@ -122,7 +122,10 @@ func (s *Scanner) accept(line []byte) (bool, error) {
 			return false, nil
 		}
 	}
-	if err := Parse(line, s.need, &s.rec); err != nil {
+	if !triedSingle && parseSingle(line, s.need, &s.rec, &s.addrs) {
+		return true, nil
+	}
+	if err := parseGeneral(line, s.need, &s.rec); err != nil {
 		if s.skipInvalid {
 			s.skipped++
 			return false, nil
@@ -221,15 +224,16 @@ func (w *lineWriter) line(line []byte) error {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	if !s.first && parseSingle(line, s.need, &s.rec, &s.addrs) {
-		// The common case, a record as the service writes it, past the
-		// line that may be a header.
+	// The common case, a record as the service writes it past the line
+	// that may be a header, goes straight to the fast parse.
+	fast := !s.first
+	if fast && parseSingle(line, s.need, &s.rec, &s.addrs) {
 		if !w.fn(&s.rec) {
 			return errStopped
 		}
 		return nil
 	}
-	ok, err := s.accept(line)
+	ok, err := s.accept(line, fast)
 	if err != nil {
 		s.err = err
 		return err

@@ -1,17 +1,12 @@
 package record
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
 
 func FuzzSingleSpaces(f *testing.F) {
-	data, err := os.ReadFile("testdata/simulated.log")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[:20] {
+	for _, line := range simulatedLines(f)[:20] {
 		f.Add([]byte(line))
 	}
 	f.Add([]byte(strings.Repeat("a ", 13) + "b"))
