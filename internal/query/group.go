@@ -206,7 +206,7 @@ func newGroupTable(keys []GroupKey) groupTable {
 		}
 	}
 	if len(keys) == 1 && (keys[0].Field == record.SrcAddr || keys[0].Field == record.DstAddr) {
-		return &addrTable{key: keys[0]}
+		return &addrTable{key: keys[0], mask: maskOf(keys[0].Bits4, keys[0].Bits6)}
 	}
 	if size <= fixedKeyLen {
 		return &fixedTable{keys: keys}
@@ -286,11 +286,14 @@ func (g *denseGroups[K, N]) merge(o *denseGroups[K, N], key func(N) K) {
 // into a slice of sums cost two cache misses a record.
 type addrTable struct {
 	key    GroupKey
+	mask   addrMask
 	groups slotTable
 	absent *acc // records without the address
 
-	// Records wait here to be added in batches (see flush).
+	// Records wait here to be added in batches (see flush), with the
+	// slots where their search starts.
 	batch  [addrBatch]addrRecord
+	homes  [addrBatch]int
 	queued int
 }
 
@@ -319,13 +322,14 @@ func (t *addrTable) add(r *record.Record) bool {
 	// it stalled on the partial stores (a store-forwarding failure per
 	// record).
 	e := &t.batch[t.queued]
-	e.key = keyOf(a, t.key.Bits4, t.key.Bits6)
+	e.key = keyOf(a, t.mask)
 	e.sums.flows, e.sums.packets, e.sums.bytes = 1, r.Packets, r.Bytes
 	e.sums.first, e.sums.last = r.Start, r.End
 	if len(t.groups.slots) > 0 {
 		// By the time the batch is added its slot has arrived.
-		s := &t.groups.slots[t.groups.home(e.key)]
-		prefetchSpan(unsafe.Pointer(s), unsafe.Sizeof(*s))
+		h := t.groups.home(e.key)
+		t.homes[t.queued] = h
+		prefetchSpan(unsafe.Pointer(&t.groups.slots[h]), unsafe.Sizeof(addrSlot{}))
 	}
 	if t.queued++; t.queued == addrBatch {
 		t.flush()
@@ -340,9 +344,14 @@ func (t *addrTable) add(r *record.Record) bool {
 func (t *addrTable) flush() {
 	queued := t.batch[:t.queued]
 	t.queued = 0
-	t.groups.reserve(len(queued))
+	if t.groups.reserve(len(queued)) {
+		// The table grew: the homes add found are out of date.
+		for i := range queued {
+			t.homes[i] = t.groups.home(queued[i].key)
+		}
+	}
 	for i := range queued {
-		t.groups.get(queued[i].key).merge(&queued[i].sums)
+		t.groups.find(queued[i].key, t.homes[i]).merge(&queued[i].sums)
 	}
 }
 
@@ -385,23 +394,34 @@ type slotKey struct {
 	family uint8
 }
 
-// keyOf returns the key of address a masked to bits4 or bits6.
-func keyOf(a netip.Addr, bits4, bits6 int) slotKey {
-	if a.Is4() {
-		b := a.As4()
-		lo := uint64(binary.BigEndian.Uint32(b[:]))
-		return slotKey{lo: lo &^ (1<<(32-bits4) - 1), family: 4}
-	}
-	b := a.As16()
-	k := slotKey{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]), family: 6}
+// addrMask keeps the network part of an address: of an IPv4 address in
+// v4, of an IPv6 address in hi and lo, laid out as in a slotKey.
+type addrMask struct {
+	v4, hi, lo uint64
+}
+
+// maskOf returns the mask that keeps the first bits4 bits of an IPv4
+// address and the first bits6 bits of an IPv6 address.
+func maskOf(bits4, bits6 int) addrMask {
+	m := addrMask{v4: ^uint64(0) << (32 - bits4) & 0xffffffff, hi: ^uint64(0), lo: ^uint64(0)}
 	switch {
 	case bits6 <= 64:
-		k.hi &^= 1<<(64-bits6) - 1
-		k.lo = 0
+		m.hi = ^uint64(0) << (64 - bits6)
+		m.lo = 0
 	case bits6 < 128:
-		k.lo &^= 1<<(128-bits6) - 1
+		m.lo = ^uint64(0) << (128 - bits6)
 	}
-	return k
+	return m
+}
+
+// keyOf returns the key of address a, masked by m (from maskOf).
+func keyOf(a netip.Addr, m addrMask) slotKey {
+	if a.Is4() {
+		b := a.As4()
+		return slotKey{lo: uint64(binary.BigEndian.Uint32(b[:])) & m.v4, family: 4}
+	}
+	b := a.As16()
+	return slotKey{hi: binary.BigEndian.Uint64(b[:8]) & m.hi, lo: binary.BigEndian.Uint64(b[8:]) & m.lo, family: 6}
 }
 
 // addr returns the address of key k.
@@ -431,21 +451,31 @@ type addrSlot struct {
 
 // home is the slot where the search for k starts.
 func (t *slotTable) home(k slotKey) int {
-	return int((k.lo^k.hi*0x2545f4914f6cdd1d)*0x9e3779b97f4a7c15>>t.shift)
+	return int((k.lo ^ k.hi*0x2545f4914f6cdd1d) * 0x9e3779b97f4a7c15 >> t.shift)
 }
 
-// reserve grows the table, if need be, to take n more groups.
-func (t *slotTable) reserve(n int) {
+// reserve grows the table, if need be, to take n more groups. It reports
+// whether it grew.
+func (t *slotTable) reserve(n int) bool {
+	grew := false
 	for 4*(t.used+n) > 3*len(t.slots) {
 		t.grow()
+		grew = true
 	}
+	return grew
 }
 
 // get returns the sums of k, adding an empty group the first time.
 func (t *slotTable) get(k slotKey) *acc {
 	t.reserve(1)
+	return t.find(k, t.home(k))
+}
+
+// find is get for a table with room reserved for k, searching from home,
+// k's home slot.
+func (t *slotTable) find(k slotKey, home int) *acc {
 	mask := len(t.slots) - 1
-	for i := t.home(k); ; i = (i + 1) & mask {
+	for i := home; ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.key.family == 0 {
 			s.key = k

@@ -49,6 +49,7 @@ type Scanner struct {
 	rec     Record
 	addrs   addrCache
 	line    int
+	records int
 	skipped int
 	err     error
 	first   bool
@@ -65,13 +66,13 @@ func NewScanner(r io.Reader, source string, need FieldSet) *Scanner {
 	}
 }
 
-// Reset makes the Scanner read a new source, keeping its buffer. Skipped
+// Reset makes the Scanner read a new source, keeping its buffer. Its
 // counts start again from zero.
 func (s *Scanner) Reset(r io.Reader, source string) {
 	s.br.Reset(r)
 	s.source = source
 	s.rec = Record{}
-	s.line, s.skipped = 0, 0
+	s.line, s.records, s.skipped = 0, 0, 0
 	s.err = nil
 	s.first = true
 }
@@ -100,6 +101,7 @@ func (s *Scanner) Scan() bool {
 			return false
 		}
 		if ok {
+			s.records++
 			return true
 		}
 	}
@@ -228,6 +230,7 @@ func (w *lineWriter) line(line []byte) error {
 	// that may be a header, goes straight to the fast parse.
 	fast := !s.first
 	if fast && parseSingle(line, s.need, &s.rec, &s.addrs) {
+		s.records++
 		if !w.fn(&s.rec) {
 			return errStopped
 		}
@@ -238,7 +241,11 @@ func (w *lineWriter) line(line []byte) error {
 		s.err = err
 		return err
 	}
-	if ok && !w.fn(&s.rec) {
+	if !ok {
+		return nil
+	}
+	s.records++
+	if !w.fn(&s.rec) {
 		return errStopped
 	}
 	return nil
@@ -308,6 +315,9 @@ func (s *Scanner) Record() *Record { return &s.rec }
 
 // Line returns the number of the line last read.
 func (s *Scanner) Line() int { return s.line }
+
+// Records returns how many records were read, including the current one.
+func (s *Scanner) Records() int { return s.records }
 
 // Skipped returns how many malformed lines were skipped.
 func (s *Scanner) Skipped() int { return s.skipped }

@@ -189,7 +189,7 @@ type addrCache struct {
 }
 
 const (
-	addrCacheBits = 9
+	addrCacheBits = 10
 	maxAddrText   = 39 // the longest IPv6 address text without an embedded IPv4 part
 )
 
