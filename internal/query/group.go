@@ -329,7 +329,7 @@ func (t *addrTable) add(r *record.Record) bool {
 		// By the time the batch is added its slot has arrived.
 		h := t.groups.home(e.key)
 		t.homes[t.queued] = h
-		prefetchSpan(unsafe.Pointer(&t.groups.slots[h]), unsafe.Sizeof(addrSlot{}))
+		prefetch(unsafe.Pointer(&t.groups.slots[h]))
 	}
 	if t.queued++; t.queued == addrBatch {
 		t.flush()
@@ -443,7 +443,9 @@ type slotTable struct {
 	shift uint // 64 - log2(len(slots)), for Fibonacci hashing
 }
 
-// addrSlot is one slot, 64 bytes: a key and its sums.
+// addrSlot is one slot, 64 bytes: a key and its sums. A table of them is
+// a large allocation, which starts at a page, so every slot is one cache
+// line.
 type addrSlot struct {
 	key  slotKey
 	sums acc

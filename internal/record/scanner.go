@@ -155,7 +155,7 @@ func (s *Scanner) Each(r io.Reader, fn func(*Record) bool) error {
 	}
 	if err == nil && len(w.carry) > 0 && !w.discarding {
 		// The last line had no newline.
-		err = w.line(w.carry)
+		err = w.line(w.carry, false)
 	}
 	switch {
 	case errors.Is(err, errStopped):
@@ -176,11 +176,34 @@ type lineWriter struct {
 	fn         func(*Record) bool
 	carry      []byte
 	discarding bool // inside an over-long line being skipped
+	single     singleLine
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
 	n := len(p)
+	s := w.s
 	for len(p) > 0 {
+		// The common case, a record as the service writes it past the
+		// line that may be a header: where the processor can, one pass
+		// over the line finds its end and its spaces.
+		if hasLineVector && len(w.carry) == 0 && !w.discarding && !s.first {
+			if i, ok := firstLineSpaces(p, w.single.spaces()); i >= 0 {
+				line := p[:i]
+				p = p[i+1:]
+				if ok && w.single.parse(line, s.need, &s.rec, &s.addrs) {
+					s.line++
+					s.records++
+					if !w.fn(&s.rec) {
+						return 0, errStopped
+					}
+					continue
+				}
+				if err := w.line(line, ok); err != nil {
+					return 0, err
+				}
+				continue
+			}
+		}
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			if !w.discarding {
@@ -211,7 +234,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 			w.carry = w.carry[:0]
 			continue
 		}
-		err := w.line(line)
+		err := w.line(line, false)
 		w.carry = w.carry[:0]
 		if err != nil {
 			return 0, err
@@ -220,15 +243,17 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-func (w *lineWriter) line(line []byte) error {
+// line takes one line, without its newline. triedSingle says the fast
+// parse already refused it.
+func (w *lineWriter) line(line []byte, triedSingle bool) error {
 	s := w.s
 	s.line++
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	// The common case, a record as the service writes it past the line
-	// that may be a header, goes straight to the fast parse.
-	fast := !s.first
+	// A record as the service writes it past the line that may be a
+	// header goes straight to the fast parse.
+	fast := !s.first && !triedSingle
 	if fast && parseSingle(line, s.need, &s.rec, &s.addrs) {
 		s.records++
 		if !w.fn(&s.rec) {
@@ -236,7 +261,7 @@ func (w *lineWriter) line(line []byte) error {
 		}
 		return nil
 	}
-	ok, err := s.accept(line, fast)
+	ok, err := s.accept(line, fast || triedSingle)
 	if err != nil {
 		s.err = err
 		return err

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
@@ -21,11 +22,22 @@ const maxSingleLine = 256
 // The fields are taken one by one in record order rather than in a loop
 // over need, so that each field's code is specialised to it.
 func parseSingle(line []byte, need FieldSet, r *Record, addrs *addrCache) bool {
-	p := singleLine{addrs: addrs}
-	if !singleSpaces(line, (*[NumFields - 1]int32)(p.bounds[1:NumFields])) {
+	var p singleLine
+	if !singleSpaces(line, p.spaces()) {
 		return false
 	}
-	p.line = line
+	return p.parse(line, need, r, addrs)
+}
+
+// spaces returns where the positions of the line's thirteen spaces go.
+func (p *singleLine) spaces() *[NumFields - 1]int32 {
+	return (*[NumFields - 1]int32)(p.bounds[1:NumFields])
+}
+
+// parse converts the fields in need of a line whose spaces are in place,
+// as parseSingle.
+func (p *singleLine) parse(line []byte, need FieldSet, r *Record, addrs *addrCache) bool {
+	p.line, p.addrs, p.present = line, addrs, 0
 	p.bounds[0], p.bounds[NumFields] = -1, int32(len(line))
 	if need&(1<<Version|1<<AccountID|1<<InterfaceID) != 0 {
 		for f := Version; f <= InterfaceID; f++ {
@@ -208,6 +220,22 @@ func (p *singleLine) other(r *Record, f Field) bool {
 	}
 	p.present |= 1 << f
 	return parseField(r, f, p.line[start:end])
+}
+
+// firstLineSpacesGeneric finds the first line of p when its newline is
+// among the first maxSingleLine bytes: n is the line's length, else -1.
+// ok reports whether that line has fourteen fields separated by single
+// spaces, with the positions of the spaces in sp, as singleSpaces does; a
+// line ending in a carriage return is not one.
+func firstLineSpacesGeneric(p []byte, sp *[NumFields - 1]int32) (n int, ok bool) {
+	n = bytes.IndexByte(p[:min(len(p), maxSingleLine)], '\n')
+	if n < 0 {
+		return -1, false
+	}
+	if n > 0 && p[n-1] == '\r' {
+		return n, false
+	}
+	return n, singleSpacesGeneric(p[:n], sp)
 }
 
 // singleSpacesGeneric is singleSpaces in portable Go.

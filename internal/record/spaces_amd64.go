@@ -5,7 +5,15 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func singleSpacesAVX2(line []byte, sp *[NumFields - 1]int32) bool
 
-var hasVector = cpu.X86.HasAVX2 && cpu.X86.HasBMI1 && cpu.X86.HasBMI2 && cpu.X86.HasPOPCNT
+//go:noescape
+func firstLineSpacesAVX512(p []byte, sp *[NumFields - 1]int32) (n int, ok bool)
+
+var (
+	hasVector = cpu.X86.HasAVX2 && cpu.X86.HasBMI1 && cpu.X86.HasBMI2 && cpu.X86.HasPOPCNT
+	// hasLineVector says firstLineSpaces can be used: masked byte loads
+	// let it read up to the end of a buffer and no further.
+	hasLineVector = hasVector && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+)
 
 // singleSpaces records in sp the positions of the thirteen spaces of a line
 // whose fourteen fields are separated by single spaces, and reports whether
@@ -15,4 +23,10 @@ func singleSpaces(line []byte, sp *[NumFields - 1]int32) bool {
 		return singleSpacesAVX2(line, sp)
 	}
 	return singleSpacesGeneric(line, sp)
+}
+
+// firstLineSpaces is firstLineSpacesGeneric in one pass over the line,
+// where hasLineVector says the processor can.
+func firstLineSpaces(p []byte, sp *[NumFields - 1]int32) (n int, ok bool) {
+	return firstLineSpacesAVX512(p, sp)
 }
