@@ -73,6 +73,50 @@ func (p *singleLine) parse(line []byte, need FieldSet, r *Record, addrs *addrCac
 		}
 		r.Protocol = uint8(v)
 	}
+	if need&numberFields != 0 && !(hasNumberVector && p.numbersAtOnce(r, need)) && !p.eachNumber(r, need) {
+		return false
+	}
+	if need&(1<<ActionField|1<<LogStatus) != 0 {
+		for f := ActionField; f <= LogStatus; f++ {
+			if need.Has(f) && !p.other(r, f) {
+				return false
+			}
+		}
+	}
+	r.Line = line
+	r.Present = p.present
+	return true
+}
+
+// numberFields are the fields numbersAtOnce converts.
+const numberFields FieldSet = 1<<Packets | 1<<Bytes | 1<<Start | 1<<End
+
+// numbersAtOnce converts the fields from Packets to End in need, all four
+// in one pass, when all four are plain numbers of up to sixteen digits. It
+// reports false, having changed nothing, for any other line.
+func (p *singleLine) numbersAtOnce(r *Record, need FieldSet) bool {
+	var v [4]uint64
+	if !fourNumbers(p.line, (*[5]int32)(p.bounds[Packets:End+2]), &v) {
+		return false
+	}
+	if need.Has(Packets) {
+		r.Packets = v[0]
+	}
+	if need.Has(Bytes) {
+		r.Bytes = v[1]
+	}
+	if need.Has(Start) {
+		r.Start = int64(v[2])
+	}
+	if need.Has(End) {
+		r.End = int64(v[3])
+	}
+	p.present |= need & numberFields
+	return true
+}
+
+// eachNumber converts the fields from Packets to End in need one by one.
+func (p *singleLine) eachNumber(r *Record, need FieldSet) bool {
 	var ok bool
 	if need.Has(Packets) {
 		if r.Packets, ok = p.number(Packets, 1<<64-1); !ok {
@@ -98,15 +142,6 @@ func (p *singleLine) parse(line []byte, need FieldSet, r *Record, addrs *addrCac
 		}
 		r.End = int64(v)
 	}
-	if need&(1<<ActionField|1<<LogStatus) != 0 {
-		for f := ActionField; f <= LogStatus; f++ {
-			if need.Has(f) && !p.other(r, f) {
-				return false
-			}
-		}
-	}
-	r.Line = line
-	r.Present = p.present
 	return true
 }
 
@@ -236,6 +271,31 @@ func firstLineSpacesGeneric(p []byte, sp *[NumFields - 1]int32) (n int, ok bool)
 		return n, false
 	}
 	return n, singleSpacesGeneric(p[:n], sp)
+}
+
+// fourNumbersGeneric converts the four fields of line between the spaces
+// at b[0] to b[4] to v when each is 1 to 16 decimal digits, the first ends
+// at least 16 bytes into the line and the last within 48 bytes of that
+// end; it reports whether they were. 0 <= b[0] < ... < b[4] <= len(line).
+func fourNumbersGeneric(line []byte, b *[5]int32, v *[4]uint64) bool {
+	if b[1] < 16 || b[4]-b[1] > 48 {
+		return false
+	}
+	for i := range 4 {
+		field := line[b[i]+1 : b[i+1]]
+		if len(field) < 1 || len(field) > 16 {
+			return false
+		}
+		var x uint64
+		for _, c := range field {
+			if c < '0' || c > '9' {
+				return false
+			}
+			x = x*10 + uint64(c-'0')
+		}
+		v[i] = x
+	}
+	return true
 }
 
 // singleSpacesGeneric is singleSpaces in portable Go.

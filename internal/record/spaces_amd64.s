@@ -259,3 +259,152 @@ none:
 	MOVQ $-1, n+32(FP)
 	MOVB $0, ok+40(FP)
 	RET
+
+// Byte i of lane j (16 bytes a lane) is i, and j: see fourNumbersAVX512.
+DATA ramp<>+0x00(SB)/8, $0x0706050403020100
+DATA ramp<>+0x08(SB)/8, $0x0f0e0d0c0b0a0908
+DATA ramp<>+0x10(SB)/8, $0x0706050403020100
+DATA ramp<>+0x18(SB)/8, $0x0f0e0d0c0b0a0908
+DATA ramp<>+0x20(SB)/8, $0x0706050403020100
+DATA ramp<>+0x28(SB)/8, $0x0f0e0d0c0b0a0908
+DATA ramp<>+0x30(SB)/8, $0x0706050403020100
+DATA ramp<>+0x38(SB)/8, $0x0f0e0d0c0b0a0908
+GLOBL ramp<>(SB), RODATA|NOPTR, $64
+DATA lanes<>+0x00(SB)/8, $0x0000000000000000
+DATA lanes<>+0x08(SB)/8, $0x0000000000000000
+DATA lanes<>+0x10(SB)/8, $0x0101010101010101
+DATA lanes<>+0x18(SB)/8, $0x0101010101010101
+DATA lanes<>+0x20(SB)/8, $0x0202020202020202
+DATA lanes<>+0x28(SB)/8, $0x0202020202020202
+DATA lanes<>+0x30(SB)/8, $0x0303030303030303
+DATA lanes<>+0x38(SB)/8, $0x0303030303030303
+GLOBL lanes<>(SB), RODATA|NOPTR, $64
+
+// LANEMASK(a, b, shift) ORs into R13 the bits, in the 16-bit lane at
+// shift, of the last n = b-a-1 bytes of the lane: the digits of the field
+// between the spaces at a and b, right-aligned. It ORs n-1 into DX, to
+// check every n is 1 to 16. AX is scratch.
+#define LANEMASK(a, b, shift) \
+	MOVQ b, AX \
+	SUBQ a, AX \
+	DECQ AX \
+	LEAQ -1(AX), BX \
+	ORQ  BX, DX \
+	MOVL $0xffff0000, BX \
+	SHRXL AX, BX, BX \
+	ANDL $0xffff, BX \
+	SHLQ $shift, BX \
+	ORQ  BX, R13
+
+// func fourNumbersAVX512(line []byte, b *[5]int32, v *[4]uint64) bool
+//
+// Converts the four fields of line between the spaces at b[0] to b[4] (so
+// the fields of Packets to End) at once, each to v, when each is 1 to 16
+// decimal digits, the first ends at least 16 bytes into the line and the
+// four lie within 64 bytes of the line from 16 before that end; it
+// reports false for any other fields, "-" included. The caller guarantees
+// 0 <= b[0] < ... < b[4] <= len(line) and that the processor has AVX512F,
+// AVX512BW, AVX512VBMI and BMI2.
+//
+// Lane i of a vector of four 16-byte lanes takes field i, right-aligned:
+// a permutation gathers the field's bytes from a 64-byte window of the
+// line, the bytes before the field are zero, and the digits are combined
+// in pairs, fours, eights and sixteen with multiply-adds.
+TEXT ·fourNumbersAVX512(SB), NOSPLIT, $0-41
+	MOVQ line_base+0(FP), SI
+	MOVQ line_len+8(FP), CX
+	MOVQ b+24(FP), BX
+	MOVQ v+32(FP), DI
+	MOVLQSX 0(BX), R8
+	MOVLQSX 4(BX), R9
+	MOVLQSX 8(BX), R10
+	MOVLQSX 12(BX), R11
+	MOVLQSX 16(BX), R12
+
+	// The digit mask in R13; every length 1 to 16.
+	XORQ R13, R13
+	XORQ DX, DX
+	LANEMASK(R8, R9, 0)
+	LANEMASK(R9, R10, 16)
+	LANEMASK(R10, R11, 32)
+	LANEMASK(R11, R12, 48)
+	CMPQ DX, $16
+	JAE  fail
+	KMOVQ R13, K2
+
+	// The window: the 64 bytes from 16 before the end of the first field,
+	// as far as the line goes. Lane i starts at the end of field i less
+	// 16, d_i = end_i - end_0 bytes into the window; the last lane must
+	// end inside it.
+	MOVQ R12, AX
+	SUBQ R9, AX
+	CMPQ AX, $48
+	JA   fail
+	LEAQ -16(R9), AX
+	TESTQ AX, AX
+	JS   fail
+	MOVQ CX, DX
+	SUBQ AX, DX
+	MOVQ $-1, BX
+	BZHIQ DX, BX, BX
+	KMOVQ BX, K1
+	VMOVDQU8.Z (SI)(AX*1), K1, Z0
+
+	// The lane offsets d_1..d_3 in bytes 1 to 3 of X1 (d_0 = 0), spread
+	// to their lanes and added to the ramp: the window index of every
+	// byte.
+	SUBQ R9, R10
+	SUBQ R9, R11
+	SUBQ R9, R12
+	SHLQ $8, R10
+	SHLQ $16, R11
+	SHLQ $24, R12
+	ORQ  R11, R10
+	ORQ  R12, R10
+	MOVQ R10, X1
+	VMOVDQU64 lanes<>(SB), Z2
+	VPERMB Z1, Z2, Z2
+	VPADDB ramp<>(SB), Z2, Z2
+
+	// The digits, 0 to 9 where K2 says, else 0.
+	VPERMB.Z Z0, Z2, K2, Z3
+	MOVL $0x30, AX
+	VPBROADCASTB AX, Z4
+	VPSUBB.Z Z4, Z3, K2, Z3
+	MOVL $9, AX
+	VPBROADCASTB AX, Z4
+	VPCMPUB $6, Z4, Z3, K3
+	KORTESTQ K3, K3
+	JNZ  fail
+
+	// Pairs, fours, eights: 10a+b in 16 bits, 100a+b in 32, packed to
+	// 16 bits and 10000a+b in 32; then sixteen: 1e8a+b in 64.
+	MOVL $0x010a010a, AX
+	VPBROADCASTD AX, Z4
+	VPMADDUBSW Z4, Z3, Z3
+	MOVL $0x00010064, AX
+	VPBROADCASTD AX, Z4
+	VPMADDWD Z4, Z3, Z3
+	VPACKUSDW Z3, Z3, Z3
+	MOVL $0x00012710, AX
+	VPBROADCASTD AX, Z4
+	VPMADDWD Z4, Z3, Z3
+	MOVQ $100000000, AX
+	VPBROADCASTQ AX, Z4
+	VPMULUDQ Z4, Z3, Z5
+	VPSRLQ $32, Z3, Z3
+	VPADDQ Z3, Z5, Z5
+
+	// The value of lane i is its first 64-bit word.
+	MOVL $0x55, AX
+	KMOVW AX, K4
+	VPCOMPRESSQ Z5, K4, Z5
+	VMOVDQU Y5, (DI)
+	VZEROUPPER
+	MOVB $1, ret+40(FP)
+	RET
+
+fail:
+	VZEROUPPER
+	MOVB $0, ret+40(FP)
+	RET

@@ -82,3 +82,87 @@ func TestFirstLineSpacesEveryLength(t *testing.T) {
 		}
 	}
 }
+
+// checkFourNumbers compares the vector version with the portable one on
+// the fields of line between the spaces at b, the line placed where a read
+// past its end faults, and returns whether they were converted.
+func checkFourNumbers(t *testing.T, line []byte, b [5]int32) bool {
+	t.Helper()
+	line = atPageEnd(t, line)
+	var vec, gen [4]uint64
+	okVec := fourNumbersAVX512(line, &b, &vec)
+	okGen := fourNumbersGeneric(line, &b, &gen)
+	if okVec != okGen || okVec && vec != gen {
+		t.Fatalf("%q %v: vector %v %v, portable %v %v", line, b, okVec, vec, okGen, gen)
+	}
+	return okGen
+}
+
+func FuzzFourNumbers(f *testing.F) {
+	for _, line := range simulatedLines(f)[:20] {
+		var sp [NumFields - 1]int32
+		if singleSpacesGeneric([]byte(line), &sp) {
+			f.Add([]byte(line), uint8(sp[7]), uint8(sp[8]), uint8(sp[9]), uint8(sp[10]), uint8(sp[11]))
+		}
+	}
+	f.Fuzz(func(t *testing.T, line []byte, b0, b1, b2, b3, b4 uint8) {
+		if !hasNumberVector {
+			t.Skip("no AVX-512 VBMI")
+		}
+		b := [5]int32{int32(b0), int32(b1), int32(b2), int32(b3), int32(b4)}
+		for i := range 4 {
+			if b[i] >= b[i+1] {
+				t.Skip("positions out of order")
+			}
+		}
+		if int(b[4]) > len(line) {
+			t.Skip("positions past the line")
+		}
+		checkFourNumbers(t, line, b)
+	})
+}
+
+func TestFourNumbersEveryLength(t *testing.T) {
+	if !hasNumberVector {
+		t.Skip("no AVX-512 VBMI")
+	}
+	// Every length from 0 to 17 digits in each of the four fields, after
+	// prefixes that move the window, with digits that are all different,
+	// and then each digit of the longest fields in turn made a non-digit.
+	const digits = "98765432109876543210"
+	converted := 0
+	for prefix := 13; prefix <= 40; prefix += 9 {
+		for n := 0; n <= 17; n++ {
+			for field := range 4 {
+				lens := [4]int{10, 3, 10, 10}
+				lens[field] = n
+				line := []byte(strings.Repeat("x", prefix) + " ")
+				b := [5]int32{int32(prefix)}
+				for i, l := range lens {
+					line = append(line, digits[i:i+l]...)
+					b[i+1] = int32(len(line))
+					if i < 3 {
+						line = append(line, ' ')
+					}
+				}
+				if checkFourNumbers(t, line, b) {
+					converted++
+				}
+				for j := b[field] + 1; j < b[field+1]; j++ {
+					for _, c := range []byte{'/', ':', '-', 0, 0xff} {
+						bad := append([]byte(nil), line...)
+						bad[j] = c
+						if checkFourNumbers(t, bad, b) {
+							t.Fatalf("%q: converted with %q in a field", bad, c)
+						}
+					}
+				}
+			}
+		}
+	}
+	// Lengths 1 to 16 convert, in every field after every prefix (but a
+	// first field of one digit after the shortest prefix): 255 lines.
+	if converted != 255 {
+		t.Fatalf("only %d lines converted", converted)
+	}
+}
