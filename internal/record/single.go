@@ -204,10 +204,13 @@ func (p *singleLine) addr(a *netip.Addr, f Field) bool {
 		return true
 	}
 	var e *addrEntry
-	if p.addrs != nil && len(text) >= 8 && len(text) <= maxAddrText {
-		h := binary.LittleEndian.Uint64(text) ^ binary.LittleEndian.Uint64(text[len(text)-8:])*31
-		e = &p.addrs.entries[(h*0x9e3779b97f4a7c15)>>(64-addrCacheBits)]
-		if int(e.n) == len(text) && string(e.text[:len(text)]) == string(text) {
+	if n := len(text); p.addrs != nil && n >= 8 && n <= maxAddrText {
+		// The first and the last eight bytes of the text: all of it for
+		// an IPv4 address, so most entries compare as two words.
+		first, last := binary.LittleEndian.Uint64(text), binary.LittleEndian.Uint64(text[n-8:])
+		e = &p.addrs.entries[((first^last*31)*0x9e3779b97f4a7c15)>>(64-addrCacheBits)]
+		if int(e.n) == n && binary.LittleEndian.Uint64(e.text[:8]) == first && binary.LittleEndian.Uint64(e.text[n-8:n]) == last &&
+			(n <= 16 || string(e.text[8:n-8]) == string(text[8:n-8])) {
 			*a = e.addr
 			p.present |= 1 << f
 			return true
