@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
 # (a MinIO server binary for the S3 tests, cached under ~/.cache/flowlog),
-# checks formatting and vet, and runs every test with the race detector.
+# checks formatting and vet, and runs every test with the race detector;
+# then the record and query tests again with the processor's vector
+# instructions switched off, so the portable paths are tested too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +30,12 @@ go vet ./...
 
 echo "==> go test -race"
 go test -race -count=1 -timeout 30m ./...
+
+# golang.org/x/sys/cpu reads GODEBUG: without AVX-512 the AVX2 kernel and
+# the field-by-field number path run, without AVX2 the portable Go.
+for off in cpu.avx512f=off cpu.avx2=off,cpu.avx512f=off; do
+	echo "==> go test ./internal/record ./internal/query with GODEBUG=$off"
+	GODEBUG=$off go test -count=1 ./internal/record ./internal/query
+done
 
 echo "==> all tests passed"
