@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
+	"unsafe"
 )
 
 // maxSingleLine bounds the lines parseSingle takes: their space bitmap fits
@@ -91,12 +92,29 @@ func (p *singleLine) parse(line []byte, need FieldSet, r *Record, addrs *addrCac
 // numberFields are the fields numbersAtOnce converts.
 const numberFields FieldSet = 1<<Packets | 1<<Bytes | 1<<Start | 1<<End
 
+// numbersGap is how far End lies after Packets in a Record: 24 bytes, as
+// the four words of an array, or the declaration after it does not compile
+// (one of its lengths overflows).
+const numbersGap = unsafe.Offsetof(Record{}.End) - unsafe.Offsetof(Record{}.Packets)
+
+var _ [numbersGap - 24][24 - numbersGap]struct{}
+
 // numbersAtOnce converts the fields from Packets to End in need, all four
 // in one pass, when all four are plain numbers of up to sixteen digits. It
 // reports false, having changed nothing, for any other line.
 func (p *singleLine) numbersAtOnce(r *Record, need FieldSet) bool {
+	b := (*[5]int32)(p.bounds[Packets : End+2])
+	if need&numberFields == numberFields {
+		// All four, straight into the record, where they lie side by side
+		// as in an array (see numbersGap).
+		if !fourNumbers(p.line, b, (*[4]uint64)(unsafe.Pointer(&r.Packets))) {
+			return false
+		}
+		p.present |= numberFields
+		return true
+	}
 	var v [4]uint64
-	if !fourNumbers(p.line, (*[5]int32)(p.bounds[Packets:End+2]), &v) {
+	if !fourNumbers(p.line, b, &v) {
 		return false
 	}
 	if need.Has(Packets) {
