@@ -15,7 +15,7 @@ var (
 	hasVector = cpu.X86.HasAVX2 && cpu.X86.HasBMI1 && cpu.X86.HasBMI2 && cpu.X86.HasPOPCNT
 	// hasLineVector says firstLineSpaces can be used: masked byte loads
 	// let it read up to the end of a buffer and no further.
-	hasLineVector = hasVector && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+	hasLineVector = hasVector && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI && cpu.X86.HasAVX512VBMI2
 	// hasNumberVector says fourNumbers can be used.
 	hasNumberVector = hasLineVector && cpu.X86.HasAVX512VBMI
 )

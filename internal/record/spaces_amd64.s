@@ -25,14 +25,12 @@ partial: \
 	SHRXL R12, dst, dst \
 done:
 
-// SPACES13 checks the space bitmap of a line in R8 to R11 (bit i of the
-// whole is byte i) and writes the positions of its spaces to DI: it jumps
-// to fail unless there are exactly thirteen spaces, the first byte is not
-// one, and no two are next to each other (w & (w>>1 | next<<63) is zero
-// for every word). The last byte is the caller's to check. The positions
-// come out in order: BLSR clears the lowest bit and sets ZF when none is
-// left. The other arguments name the macro's labels.
-#define SPACES13(fail, word1, word2, word3, bits0, bits1, bits2, bits3, done) \
+// CHECK13 checks the space bitmap of a line in R8 to R11 (bit i of the
+// whole is byte i): it jumps to fail unless there are exactly thirteen
+// spaces, the first byte is not one, and no two are next to each other
+// (w & (w>>1 | next<<63) is zero for every word). The last byte is the
+// caller's to check.
+#define CHECK13(fail) \
 	POPCNTQ R8, AX \
 	POPCNTQ R9, BX \
 	ADDQ BX, AX \
@@ -69,7 +67,12 @@ done:
 	SHRQ $1, AX \
 	ANDQ R11, AX \
 	ORQ  AX, DX \
-	JNZ  fail \
+	JNZ  fail
+
+// POSITIONS writes the positions of the spaces in the bitmap R8 to R11 to
+// DI as 32-bit numbers, in order: BLSR clears the lowest bit and sets ZF
+// when none is left. The arguments name the macro's labels.
+#define POSITIONS(word1, word2, word3, bits0, bits1, bits2, bits3, done) \
 	XORQ DX, DX \
 	TESTQ R8, R8 \
 	JZ   word1 \
@@ -156,7 +159,8 @@ unit:
 	MOVQ 8(SP), R9
 	MOVQ 16(SP), R10
 	MOVQ 24(SP), R11
-	SPACES13(fail, w1, w2, w3, b0, b1, b2, b3, found)
+	CHECK13(fail)
+	POSITIONS(w1, w2, w3, b0, b1, b2, b3, found)
 	MOVB $1, ret+32(FP)
 	RET
 
@@ -187,6 +191,34 @@ full: \
 	TESTQ AX, AX \
 	JNZ  newline
 
+// NEXTBLOCK(word) adds the positions of the spaces in word, the bitmap of
+// the next 64-byte block, to the DX positions in Z6 (see
+// firstLineSpacesAVX512). Z5 is the ramp of the block before, Z7 holds
+// 64s and Z11 the ramp from 0.
+#define NEXTBLOCK(word) \
+	VPADDB Z7, Z5, Z5 \
+	KMOVQ word, K1 \
+	VPCOMPRESSB.Z Z5, K1, Z8 \
+	VPBROADCASTB DX, Z9 \
+	VPSUBB Z9, Z11, Z9 \
+	MOVQ $-1, AX \
+	SHLXQ DX, AX, AX \
+	KMOVQ AX, K1 \
+	VPERMB Z8, Z9, K1, Z6 \
+	POPCNTQ word, AX \
+	ADDQ AX, DX
+
+// Bytes 0 to 63.
+DATA ramp64<>+0x00(SB)/8, $0x0706050403020100
+DATA ramp64<>+0x08(SB)/8, $0x0f0e0d0c0b0a0908
+DATA ramp64<>+0x10(SB)/8, $0x1716151413121110
+DATA ramp64<>+0x18(SB)/8, $0x1f1e1d1c1b1a1918
+DATA ramp64<>+0x20(SB)/8, $0x2726252423222120
+DATA ramp64<>+0x28(SB)/8, $0x2f2e2d2c2b2a2928
+DATA ramp64<>+0x30(SB)/8, $0x3736353433323130
+DATA ramp64<>+0x38(SB)/8, $0x3f3e3d3c3b3a3938
+GLOBL ramp64<>(SB), RODATA|NOPTR, $64
+
 // func firstLineSpacesAVX512(p []byte, sp *[13]int32) (n int, ok bool)
 //
 // The vector form of firstLineSpacesGeneric: it finds the first line of p
@@ -194,8 +226,8 @@ full: \
 // length, else -1), and reports whether that line has fourteen fields
 // separated by single spaces, recording in sp the positions of the
 // thirteen spaces. A line ending in a carriage return is not one. The
-// caller guarantees that the processor has AVX512F, AVX512BW, BMI1, BMI2
-// and POPCNT.
+// caller guarantees that the processor has AVX512F, AVX512BW, AVX512VBMI,
+// AVX512VBMI2, BMI1, BMI2 and POPCNT.
 TEXT ·firstLineSpacesAVX512(SB), NOSPLIT, $0-41
 	MOVQ p_base+0(FP), SI
 	MOVQ p_len+8(FP), CX
@@ -237,7 +269,6 @@ nl3:
 	ADDQ $192, CX
 
 line:
-	VZEROUPPER
 	MOVQ CX, n+32(FP)
 	MOVB $0, ok+40(FP)
 	// Fourteen fields need 27 bytes; the last byte is neither a space nor
@@ -249,9 +280,31 @@ line:
 	JEQ  done
 	CMPB AX, $0x0d
 	JEQ  done
-	SPACES13(done, lw1, lw2, lw3, lb0, lb1, lb2, lb3, lfound)
+	CHECK13(done)
+
+	// The positions without a branch: block b's are the bytes 64b to
+	// 64b+63 of a ramp compressed by its word, then moved up behind those
+	// of the blocks before (a permutation by ramp less their count);
+	// the first thirteen, widened to 32 bits, are the answer.
+	VMOVDQU64 ramp64<>(SB), Z5
+	VMOVDQA64 Z5, Z11
+	MOVL $64, AX
+	VPBROADCASTB AX, Z7
+	KMOVQ R8, K1
+	VPCOMPRESSB.Z Z5, K1, Z6
+	POPCNTQ R8, DX
+	NEXTBLOCK(R9)
+	NEXTBLOCK(R10)
+	NEXTBLOCK(R11)
+	VPMOVZXBD X6, Z6
+	MOVL $0x1fff, AX
+	KMOVW AX, K1
+	VMOVDQU32 Z6, K1, (DI)
+	VZEROUPPER
 	MOVB $1, ok+40(FP)
+	RET
 done:
+	VZEROUPPER
 	RET
 
 none:
