@@ -2,6 +2,8 @@ package record
 
 import (
 	"bytes"
+	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +81,30 @@ func BenchmarkScanner(b *testing.B) {
 			b.Fatal(s.Err())
 		}
 	}
+}
+
+// BenchmarkParseIPv6 compares the fast path for IPv6 addresses with netip
+// on the addresses of the simulated lines.
+func BenchmarkParseIPv6(b *testing.B) {
+	var addrs [][]byte
+	for _, line := range simulatedLines(b) {
+		f := strings.Fields(line)
+		if len(f) > 4 && strings.Contains(f[3], ":") {
+			addrs = append(addrs, []byte(f[3]), []byte(f[4]))
+		}
+	}
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			for _, a := range addrs {
+				parseIPv6(a)
+			}
+		}
+	})
+	b.Run("netip", func(b *testing.B) {
+		for b.Loop() {
+			for _, a := range addrs {
+				netip.ParseAddr(string(a))
+			}
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"strings"
@@ -531,4 +532,47 @@ func gunzipIfNeeded(r io.Reader) (io.Reader, error) {
 		return kgzip.NewReader(br)
 	}
 	return br, nil
+}
+
+func FuzzParseIPv6(f *testing.F) {
+	for _, s := range []string{"::", "::1", "1::", "2001:db8::1", "2001:DB8:0:0:0:0:0:1", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+		"1::2::3", ":1::", "1:", "12345::", "::ffff:1.2.3.4", "fe80::1%eth0", "1:2:3:4:5:6:7::", "::1:2:3:4:5:6:7:8"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// Whatever the fast path accepts, netip reads as the same address.
+		got, ok := parseIPv6(b)
+		want, err := netip.ParseAddr(string(b))
+		if ok && (err != nil || got != want) {
+			t.Fatalf("parseIPv6(%q) = %v, netip: %v, %v", b, got, want, err)
+		}
+	})
+}
+
+func TestParseIPv6TakesHexGroups(t *testing.T) {
+	// Every address netip writes without an IPv4 part, compressed or in
+	// full, takes the fast path: random addresses, and runs of zero groups
+	// in every place for the "::".
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 20000 {
+		var b [16]byte
+		for j := range b {
+			b[j] = byte(rng.Uint32())
+		}
+		for j := range b {
+			if i&(1<<(j/2)) != 0 {
+				b[j] = 0
+			}
+		}
+		a := netip.AddrFrom16(b)
+		for _, text := range []string{a.String(), a.StringExpanded(), strings.ToUpper(a.StringExpanded())} {
+			if strings.Contains(text, ".") {
+				continue
+			}
+			got, ok := parseIPv6([]byte(text))
+			if !ok || got != a {
+				t.Fatalf("parseIPv6(%q) = %v, %v; want %v", text, got, ok, a)
+			}
+		}
+	}
 }
