@@ -136,6 +136,9 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 		} else {
 			err = rd.gz.Reset(rd.raw)
 		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr // the header read was cut short by the cancel
+		}
 		if err != nil {
 			return &record.SourceError{Source: in.Name, Err: fmt.Errorf("corrupt gzip header: %w", err)}
 		}

@@ -383,3 +383,45 @@ func TestAggregateAgreesWithReference(t *testing.T) {
 		}
 	}
 }
+
+// cancelingReader cancels a context once it has handed out after bytes.
+type cancelingReader struct {
+	r      io.Reader
+	after  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelingReader) Read(p []byte) (int, error) {
+	if c.after <= 0 {
+		c.cancel()
+	}
+	n, err := c.r.Read(p[:min(len(p), max(c.after, 1))])
+	c.after -= n
+	return n, err
+}
+
+func TestCancelStopsARead(t *testing.T) {
+	// A query cancelled in the middle of an input, the gzip header
+	// included, stops with the plain cancellation, not a complaint about
+	// the input.
+	var sb strings.Builder
+	for j := range 20000 {
+		sb.WriteString(line(0, j, "ACCEPT"))
+	}
+	data := gz(t, sb.String())
+	keys, err := ParseGroupKeys("srcaddr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []int{2, 5, 1000, len(data) / 2} {
+		ctx, cancel := context.WithCancel(context.Background())
+		in := Input{Name: "in.log.gz", Open: func(context.Context) (io.ReadCloser, error) {
+			return io.NopCloser(&cancelingReader{r: bytes.NewReader(data), after: after, cancel: cancel}), nil
+		}}
+		q := &Query{Inputs: []Input{in}, Workers: 1}
+		if _, _, err := q.Aggregate(ctx, keys, SortBytes, 10); err != context.Canceled {
+			t.Errorf("cancelled after %d bytes: Aggregate returned %v, want context.Canceled", after, err)
+		}
+		cancel()
+	}
+}

@@ -302,6 +302,7 @@ func fourNumbersGeneric(line []byte, b *[5]int32, v *[4]uint64) bool {
 	if b[1] < 16 || b[4]-b[1] > 48 {
 		return false
 	}
+	var got [4]uint64 // v is left alone unless all four convert
 	for i := range 4 {
 		field := line[b[i]+1 : b[i+1]]
 		if len(field) < 1 || len(field) > 16 {
@@ -314,8 +315,9 @@ func fourNumbersGeneric(line []byte, b *[5]int32, v *[4]uint64) bool {
 			}
 			x = x*10 + uint64(c-'0')
 		}
-		v[i] = x
+		got[i] = x
 	}
+	*v = got
 	return true
 }
 

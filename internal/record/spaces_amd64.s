@@ -396,8 +396,13 @@ TEXT ·fourNumbersAVX512(SB), NOSPLIT, $0-41
 	LEAQ -16(R9), AX
 	TESTQ AX, AX
 	JS   fail
+	// BZHI takes the low byte of its count: at most 64, or a long line
+	// would wrap it.
 	MOVQ CX, DX
 	SUBQ AX, DX
+	MOVQ $64, BX
+	CMPQ DX, BX
+	CMOVQHI BX, DX
 	MOVQ $-1, BX
 	BZHIQ DX, BX, BX
 	KMOVQ BX, K1

@@ -148,6 +148,10 @@ func TestFourNumbersEveryLength(t *testing.T) {
 				if checkFourNumbers(t, line, b) {
 					converted++
 				}
+				// The same fields in lines that go on for long after them.
+				for extra := 180; extra < 330; extra += 3 {
+					checkFourNumbers(t, append(line[:len(line):len(line)], " "+strings.Repeat("y", extra)...), b)
+				}
 				for j := b[field] + 1; j < b[field+1]; j++ {
 					for _, c := range []byte{'/', ':', '-', 0, 0xff} {
 						bad := append([]byte(nil), line...)
