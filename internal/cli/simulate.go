@@ -62,6 +62,7 @@ one. The same --seed writes byte-identical objects.`,
 	fl.StringVar(&opts.action, "action", "all", "`ACTION` filter of the records to write: accepted, rejected or all")
 	fl.StringVar(&opts.from, "from", "", "start of the period, a `TIME`: RFC 3339, unix seconds or a duration back (default: --duration before now)")
 	fl.DurationVar(&opts.duration, "duration", time.Hour, "length of the period, a `DURATION` such as 6h")
+	fl.Lookup("duration").DefValue = "1h" // as written, not time.Duration's 1h0m0s
 	fl.IntVar(&opts.recordsPerObject, "records-per-object", simulate.DefaultRecordsPerObject, "`N` records in a full 10-minute object, varied by up to 10%")
 	fl.Int64Var(&opts.seed, "seed", 1, "random `SEED`; the same seed writes the same objects")
 	cmd.MarkFlagDirname("out")
