@@ -58,7 +58,8 @@ filter on that field.
 
 Output (-o): table on a terminal, raw record lines otherwise, or json, ndjson
 and csv. --group-by prints one row per group with flows, packets, bytes,
-first_start and last_end.`,
+first_start and last_end, as a table unless -o asks for json, ndjson or csv
+(groups have no raw lines).`,
 		Example: `  flowlog query ./logs --action REJECT
   flowlog query ./logs --dst-port 22,3389 --since 6h -o ndjson | jq .srcaddr
   flowlog query ./logs --where 'proto tcp and bytes > 1M and not src net 10.0.0.0/8'
