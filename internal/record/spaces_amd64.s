@@ -209,15 +209,15 @@ full: \
 	ADDQ AX, DX
 
 // Bytes 0 to 63.
-DATA ramp64<>+0x00(SB)/8, $0x0706050403020100
-DATA ramp64<>+0x08(SB)/8, $0x0f0e0d0c0b0a0908
-DATA ramp64<>+0x10(SB)/8, $0x1716151413121110
-DATA ramp64<>+0x18(SB)/8, $0x1f1e1d1c1b1a1918
-DATA ramp64<>+0x20(SB)/8, $0x2726252423222120
-DATA ramp64<>+0x28(SB)/8, $0x2f2e2d2c2b2a2928
-DATA ramp64<>+0x30(SB)/8, $0x3736353433323130
-DATA ramp64<>+0x38(SB)/8, $0x3f3e3d3c3b3a3938
-GLOBL ramp64<>(SB), RODATA|NOPTR, $64
+DATA ramp<>+0x00(SB)/8, $0x0706050403020100
+DATA ramp<>+0x08(SB)/8, $0x0f0e0d0c0b0a0908
+DATA ramp<>+0x10(SB)/8, $0x1716151413121110
+DATA ramp<>+0x18(SB)/8, $0x1f1e1d1c1b1a1918
+DATA ramp<>+0x20(SB)/8, $0x2726252423222120
+DATA ramp<>+0x28(SB)/8, $0x2f2e2d2c2b2a2928
+DATA ramp<>+0x30(SB)/8, $0x3736353433323130
+DATA ramp<>+0x38(SB)/8, $0x3f3e3d3c3b3a3938
+GLOBL ramp<>(SB), RODATA|NOPTR, $64
 
 // func firstLineSpacesAVX512(p []byte, sp *[13]int32) (n int, ok bool)
 //
@@ -286,7 +286,7 @@ line:
 	// 64b+63 of a ramp compressed by its word, then moved up behind those
 	// of the blocks before (a permutation by ramp less their count);
 	// the first thirteen, widened to 32 bits, are the answer.
-	VMOVDQU64 ramp64<>(SB), Z5
+	VMOVDQU64 ramp<>(SB), Z5
 	VMOVDQA64 Z5, Z11
 	MOVL $64, AX
 	VPBROADCASTB AX, Z7
@@ -313,25 +313,26 @@ none:
 	MOVB $0, ok+40(FP)
 	RET
 
-// Byte i of lane j (16 bytes a lane) is i, and j: see fourNumbersAVX512.
-DATA ramp<>+0x00(SB)/8, $0x0706050403020100
-DATA ramp<>+0x08(SB)/8, $0x0f0e0d0c0b0a0908
-DATA ramp<>+0x10(SB)/8, $0x0706050403020100
-DATA ramp<>+0x18(SB)/8, $0x0f0e0d0c0b0a0908
-DATA ramp<>+0x20(SB)/8, $0x0706050403020100
-DATA ramp<>+0x28(SB)/8, $0x0f0e0d0c0b0a0908
-DATA ramp<>+0x30(SB)/8, $0x0706050403020100
-DATA ramp<>+0x38(SB)/8, $0x0f0e0d0c0b0a0908
-GLOBL ramp<>(SB), RODATA|NOPTR, $64
-DATA lanes<>+0x00(SB)/8, $0x0000000000000000
-DATA lanes<>+0x08(SB)/8, $0x0000000000000000
-DATA lanes<>+0x10(SB)/8, $0x0101010101010101
-DATA lanes<>+0x18(SB)/8, $0x0101010101010101
-DATA lanes<>+0x20(SB)/8, $0x0202020202020202
-DATA lanes<>+0x28(SB)/8, $0x0202020202020202
-DATA lanes<>+0x30(SB)/8, $0x0303030303030303
-DATA lanes<>+0x38(SB)/8, $0x0303030303030303
-GLOBL lanes<>(SB), RODATA|NOPTR, $64
+// The 16-byte lanes of fourNumbersAVX512: byte i of every lane is i in
+// laneRamp, and every byte of lane j is j in laneIndex.
+DATA laneRamp<>+0x00(SB)/8, $0x0706050403020100
+DATA laneRamp<>+0x08(SB)/8, $0x0f0e0d0c0b0a0908
+DATA laneRamp<>+0x10(SB)/8, $0x0706050403020100
+DATA laneRamp<>+0x18(SB)/8, $0x0f0e0d0c0b0a0908
+DATA laneRamp<>+0x20(SB)/8, $0x0706050403020100
+DATA laneRamp<>+0x28(SB)/8, $0x0f0e0d0c0b0a0908
+DATA laneRamp<>+0x30(SB)/8, $0x0706050403020100
+DATA laneRamp<>+0x38(SB)/8, $0x0f0e0d0c0b0a0908
+GLOBL laneRamp<>(SB), RODATA|NOPTR, $64
+DATA laneIndex<>+0x00(SB)/8, $0x0000000000000000
+DATA laneIndex<>+0x08(SB)/8, $0x0000000000000000
+DATA laneIndex<>+0x10(SB)/8, $0x0101010101010101
+DATA laneIndex<>+0x18(SB)/8, $0x0101010101010101
+DATA laneIndex<>+0x20(SB)/8, $0x0202020202020202
+DATA laneIndex<>+0x28(SB)/8, $0x0202020202020202
+DATA laneIndex<>+0x30(SB)/8, $0x0303030303030303
+DATA laneIndex<>+0x38(SB)/8, $0x0303030303030303
+GLOBL laneIndex<>(SB), RODATA|NOPTR, $64
 
 // LANEMASK(a, b, shift) ORs into R13 the bits, in the 16-bit lane at
 // shift, of the last n = b-a-1 bytes of the lane: the digits of the field
@@ -420,9 +421,9 @@ TEXT ·fourNumbersAVX512(SB), NOSPLIT, $0-41
 	ORQ  R11, R10
 	ORQ  R12, R10
 	MOVQ R10, X1
-	VMOVDQU64 lanes<>(SB), Z2
+	VMOVDQU64 laneIndex<>(SB), Z2
 	VPERMB Z1, Z2, Z2
-	VPADDB ramp<>(SB), Z2, Z2
+	VPADDB laneRamp<>(SB), Z2, Z2
 
 	// The digits, 0 to 9 where K2 says, else 0.
 	VPERMB.Z Z0, Z2, K2, Z3
