@@ -325,12 +325,14 @@ func (s *Scanner) readLine() ([]byte, error) {
 		}
 		return nil, &LineError{Source: s.source, Line: s.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)}
 	}
+	// A last line may end in \r alone, its \n missing: the push mode
+	// takes it as a line end too.
 	n := len(line)
 	if n > 0 && line[n-1] == '\n' {
 		n--
-		if n > 0 && line[n-1] == '\r' {
-			n--
-		}
+	}
+	if n > 0 && line[n-1] == '\r' {
+		n--
 	}
 	return line[:n], nil
 }
