@@ -216,67 +216,53 @@ func newGroupTable(keys []GroupKey) groupTable {
 
 // fixedTable keys groups by their encoding, zero-padded to a fixed size;
 // the encoding of every field is self-delimiting, so padding never makes
-// two keys equal.
+// two keys equal. The map holds no pointers and its entries stay small:
+// the sums live in a dense slice, beside the encoded key of each group.
 type fixedTable struct {
-	keys   []GroupKey
-	groups denseGroups[[fixedKeyLen]byte, string] // named by the encoded key
-	buf    []byte
+	keys  []GroupKey
+	index map[[fixedKeyLen]byte]int32
+	sums  []acc
+	names []string // the encoded key of each group
+	buf   []byte
 }
 
 func (t *fixedTable) add(r *record.Record) bool {
 	t.buf = appendGroupKey(t.buf[:0], t.keys, r)
-	t.groups.get(fixedKey(t.buf), func() string { return string(t.buf) }).add(r)
+	t.get(t.buf).add(r)
 	return true
 }
 
-func fixedKey(name []byte) [fixedKeyLen]byte {
+// get returns the sums of the group with encoded key name, adding the
+// group the first time.
+func (t *fixedTable) get(name []byte) *acc {
 	var k [fixedKeyLen]byte
 	copy(k[:], name)
-	return k
+	i, ok := t.index[k]
+	if !ok {
+		if t.index == nil {
+			t.index = map[[fixedKeyLen]byte]int32{}
+		}
+		i = int32(len(t.sums))
+		t.index[k] = i
+		t.sums = append(t.sums, acc{})
+		t.names = append(t.names, string(name))
+	}
+	return &t.sums[i]
 }
 
 func (t *fixedTable) merge(other groupTable) {
-	t.groups.merge(&other.(*fixedTable).groups, func(name string) [fixedKeyLen]byte { return fixedKey([]byte(name)) })
+	o := other.(*fixedTable)
+	for i, name := range o.names {
+		t.get([]byte(name)).merge(&o.sums[i])
+	}
 }
 
 func (t *fixedTable) rows() []groupRow {
-	rows := make([]groupRow, len(t.groups.sums))
-	for i := range t.groups.sums {
-		rows[i] = groupRow{sums: &t.groups.sums[i], key: t.groups.names[i]}
+	rows := make([]groupRow, len(t.sums))
+	for i := range t.sums {
+		rows[i] = groupRow{sums: &t.sums[i], key: t.names[i]}
 	}
 	return rows
-}
-
-// denseGroups keeps groups in a dense slice, found through a map from a
-// key of bounded size, so the map holds no pointers and its entries stay
-// small; names says what each group is.
-type denseGroups[K comparable, N any] struct {
-	index map[K]int32
-	sums  []acc
-	names []N
-}
-
-// get returns the sums of the group with key k, adding it, named by name(),
-// the first time.
-func (g *denseGroups[K, N]) get(k K, name func() N) *acc {
-	i, ok := g.index[k]
-	if !ok {
-		if g.index == nil {
-			g.index = map[K]int32{}
-		}
-		i = int32(len(g.sums))
-		g.index[k] = i
-		g.sums = append(g.sums, acc{})
-		g.names = append(g.names, name())
-	}
-	return &g.sums[i]
-}
-
-// merge adds the groups of o; key gives the key of a group's name.
-func (g *denseGroups[K, N]) merge(o *denseGroups[K, N], key func(N) K) {
-	for i, name := range o.names {
-		g.get(key(name), func() N { return name }).merge(&o.sums[i])
-	}
 }
 
 // addrTable groups by one address, the commonest question (top talkers).
