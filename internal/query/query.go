@@ -136,10 +136,15 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 		} else {
 			err = rd.gz.Reset(rd.raw)
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr // the header read was cut short by the cancel
-		}
 		if err != nil {
+			// A header cut short by a cancel or a failing source is not
+			// a corrupt one.
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			if rd.counter.err != nil {
+				return &record.SourceError{Source: in.Name, Err: rd.counter.err}
+			}
 			return &record.SourceError{Source: in.Name, Err: fmt.Errorf("corrupt gzip header: %w", err)}
 		}
 		text = rd.gz

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -423,5 +424,20 @@ func TestCancelStopsARead(t *testing.T) {
 			t.Errorf("cancelled after %d bytes: Aggregate returned %v, want context.Canceled", after, err)
 		}
 		cancel()
+	}
+}
+
+func TestSourceFailingInGzipHeader(t *testing.T) {
+	// A source that fails while the gzip header is read is reported as
+	// failing, not as corrupt.
+	data := gz(t, line(0, 0, "ACCEPT"))
+	broken := errors.New("connection reset")
+	in := Input{Name: "in.log.gz", Open: func(context.Context) (io.ReadCloser, error) {
+		return io.NopCloser(io.MultiReader(bytes.NewReader(data[:4]), iotest.ErrReader(broken))), nil
+	}}
+	q := &Query{Inputs: []Input{in}, Workers: 1}
+	_, _, err := q.Count(context.Background())
+	if !errors.Is(err, broken) || strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), "in.log.gz") {
+		t.Fatalf("Count returned %v, want the source's error, naming the input", err)
 	}
 }
