@@ -71,8 +71,9 @@ func parseGeneral(line []byte, need FieldSet, r *Record) error {
 }
 
 // split records the spans of the space-separated fields of line. It reports
-// false when there are more than NumFields fields. This is the one loop that
-// touches every byte of every line, so it looks at eight bytes at a time.
+// false when there are more than NumFields fields. Lines as the service
+// writes them take parseSingle instead; this serves runs of spaces and
+// malformed lines, eight bytes at a time.
 func split(line []byte, spans *[NumFields][2]int32) (int, bool) {
 	n := 0
 	start := 0

@@ -16,9 +16,10 @@ const maxSingleLine = 256
 // fourteen fields separated by single spaces. It finds all the spaces of
 // the line at once (with vector instructions where the processor has them),
 // checks their number and spacing, and converts the fields in need from
-// their spans, numbers eight digits at a time. It reports false for any
-// other line, and for a line with a field it cannot convert; Parse then
-// takes the general path, which says what is wrong.
+// their spans: numbers eight digits at a time, or packets to end all at
+// once where the processor can. It reports false for any other line, and
+// for a line with a field it cannot convert; Parse then takes the general
+// path, which says what is wrong.
 //
 // The fields are taken one by one in record order rather than in a loop
 // over need, so that each field's code is specialised to it.
@@ -250,7 +251,8 @@ func (p *singleLine) addr(a *netip.Addr, f Field) bool {
 // addrCache remembers the addresses last parsed from their text, in a
 // direct-mapped table. In flow logs a few addresses fill most lines: on the
 // simulated corpus three source addresses in four are found here rather
-// than parsed, and an IPv6 address takes a thousand instructions to parse.
+// than parsed, and even the fast path for IPv6 (parseIPv6) takes some
+// 70 ns an address.
 // The zero value is an empty cache; it is not safe for concurrent use.
 type addrCache struct {
 	entries [1 << addrCacheBits]addrEntry
@@ -346,8 +348,8 @@ func singleSpacesGeneric(line []byte, sp *[NumFields - 1]int32) bool {
 	return true
 }
 
-// spaceBitmapGeneric is spaceBitmap eight bytes at a time, for processors
-// without the vector instructions of the assembly version.
+// spaceBitmapGeneric sets bm to the bitmap of the spaces of line, byte i
+// to bit i, eight bytes at a time.
 func spaceBitmapGeneric(line []byte, bm *[4]uint64) {
 	n := len(line)
 	full := n &^ 63
