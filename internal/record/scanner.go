@@ -101,16 +101,16 @@ func (s *Scanner) Scan() bool {
 			return false
 		}
 		if ok {
-			s.records++
 			return true
 		}
 	}
 }
 
 // accept takes one line (its number already counted). It reports true when
-// the line is a record, now in s.rec; false for a line to pass over (blank,
-// the header, a malformed line being skipped); or the error that stops the
-// scan. triedSingle says the caller already tried the fast parse on it.
+// the line is a record, now in s.rec and counted; false for a line to pass
+// over (blank, the header, a malformed line being skipped); or the error
+// that stops the scan. triedSingle says the caller already tried the fast
+// parse on it.
 func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
 	if len(line) == 0 || (line[0] <= ' ' && len(bytes.TrimSpace(line)) == 0) {
 		return false, nil
@@ -125,6 +125,7 @@ func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
 		}
 	}
 	if !triedSingle && parseSingle(line, s.need, &s.rec, &s.addrs) {
+		s.records++
 		return true, nil
 	}
 	if err := parseGeneral(line, s.need, &s.rec); err != nil {
@@ -134,6 +135,7 @@ func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
 		}
 		return false, &LineError{Source: s.source, Line: s.line, Err: err}
 	}
+	s.records++
 	return true, nil
 }
 
@@ -251,26 +253,12 @@ func (w *lineWriter) line(line []byte, triedSingle bool) error {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	// A record as the service writes it past the line that may be a
-	// header goes straight to the fast parse.
-	fast := !s.first && !triedSingle
-	if fast && parseSingle(line, s.need, &s.rec, &s.addrs) {
-		s.records++
-		if !w.fn(&s.rec) {
-			return errStopped
-		}
-		return nil
-	}
-	ok, err := s.accept(line, fast || triedSingle)
+	ok, err := s.accept(line, triedSingle)
 	if err != nil {
 		s.err = err
 		return err
 	}
-	if !ok {
-		return nil
-	}
-	s.records++
-	if !w.fn(&s.rec) {
+	if ok && !w.fn(&s.rec) {
 		return errStopped
 	}
 	return nil
