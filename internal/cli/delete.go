@@ -172,7 +172,7 @@ func (f *Factory) selectFlowLogObjects(ctx context.Context, fl flowlog.FlowLog) 
 	if err != nil {
 		return nil, err
 	}
-	return prune.Select(ctx, prune.Target{Store: store, Prefix: fl.Prefix, Name: fl.Name}, time.Time{})
+	return prune.Select(ctx, flowlog.ObjectsOf(fl, store), time.Time{})
 }
 
 // deleteFlowLogObjects deletes every object the (deleted) flow logs wrote,

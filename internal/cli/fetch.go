@@ -81,16 +81,11 @@ func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string)
 	if len(args) == 0 && len(opts.flowLogs) == 0 {
 		return usageErrorf("name what to fetch: s3://BUCKET[/PREFIX] or --flowlog NAME")
 	}
-	for _, a := range args {
-		if a == "-" {
-			return usageErrorf("fetch downloads objects; standard input has none")
-		}
-	}
 	window, err := parseWindow(opts.since, opts.until, f.Now())
 	if err != nil {
 		return err
 	}
-	sources, err := f.resolveSources(ctx, args, opts.flowLogs)
+	sources, err := f.resolveSources(ctx, args, opts.flowLogs, sourceRules{objectsOnly: "fetch downloads objects"})
 	if err != nil {
 		return err
 	}
@@ -104,16 +99,13 @@ func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string)
 	}
 	var jobs []job
 	var listed source.Stats
-	for _, item := range sources.items {
-		if item.location == nil {
-			return usageErrorf("%s: fetch downloads from buckets and folders, not single files", item.input.Name)
-		}
-		objs, err := source.List(ctx, *item.location, window, &listed)
+	for _, set := range sources.objectSets() {
+		objs, err := source.List(ctx, set, window, &listed)
 		if err != nil {
 			return err
 		}
 		for _, o := range objs {
-			jobs = append(jobs, job{item.location.Store, o})
+			jobs = append(jobs, job{set.Store, o})
 		}
 	}
 

@@ -24,7 +24,7 @@ func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet,
 	}
 	locations := &sourceSet{}
 	for _, item := range sources.items {
-		if item.location != nil {
+		if item.objects != nil {
 			locations.items = append(locations.items, item)
 		}
 	}

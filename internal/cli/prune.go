@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -14,15 +12,13 @@ import (
 
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
-	"github.com/flowlog/flowlog/internal/objstore/local"
-	"github.com/flowlog/flowlog/internal/objstore/s3store"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/prune"
-	"github.com/flowlog/flowlog/internal/query"
+	"github.com/flowlog/flowlog/internal/timespec"
 )
 
 type pruneOptions struct {
-	flowLog   string
+	flowLogs  []string
 	name      string
 	olderThan string
 	dryRun    bool
@@ -32,7 +28,7 @@ type pruneOptions struct {
 func newPruneCmd(f *Factory) *cobra.Command {
 	opts := &pruneOptions{}
 	cmd := &cobra.Command{
-		Use:   "prune (--flowlog NAME | SOURCE [--name NAME]) --older-than AGE [--dry-run]",
+		Use:   "prune (--flowlog NAME... | SOURCE... [--name NAME]) --older-than AGE [--dry-run]",
 		Short: "Delete flow log objects older than a given age",
 		Long: `Delete the objects of a configured flow log (--flowlog), or every flow log
 object under s3://BUCKET[/PREFIX] or in a local folder (SOURCE), whose key
@@ -51,13 +47,12 @@ To have the storage expire objects by itself, see 'flowlog retention'.`,
   flowlog prune s3://my-logs/web --older-than 2w --yes
   flowlog prune ./logs --older-than 30d`,
 		GroupID: "records",
-		Args:    argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return pruneRun(cmd.Context(), f, opts, args)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.flowLog, "flowlog", "", "prune the objects of a configured flow log, by `NAME|ID`")
+	fl.StringArrayVar(&opts.flowLogs, "flowlog", nil, "prune the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.StringVar(&opts.name, "name", "", "with SOURCE: only the objects of the flow log named `NAME`")
 	fl.StringVar(&opts.olderThan, "older-than", "", "delete objects whose key time is older than `AGE` (30d, 12h, 2w, or a time)")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "list what would be deleted; delete nothing")
@@ -72,11 +67,11 @@ func parseOlderThan(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, usageErrorf("--older-than is required: how old objects must be to go (30d, 12h, 2w, or a time)")
 	}
 	if strings.Trim(s, "0123456789") == "" {
-		// query.ParseTime reads plain digits as unix seconds; here they
+		// timespec.Parse reads plain digits as unix seconds; here they
 		// are more likely days without their unit.
 		return time.Time{}, usageErrorf("--older-than %s: give a unit, as in %sd for days", s, s)
 	}
-	t, err := query.ParseTime(s, now)
+	t, err := timespec.Parse(s, now)
 	if err != nil {
 		return time.Time{}, usageErrorf("--older-than: %v", err)
 	}
@@ -91,7 +86,17 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 	if err != nil {
 		return err
 	}
-	target, where, err := f.pruneTarget(ctx, opts, args)
+	switch {
+	case len(opts.flowLogs) > 0 && opts.name != "":
+		return usageErrorf("--name goes with SOURCE; --flowlog already names the flow log")
+	case len(opts.flowLogs) == 0 && len(args) == 0:
+		return usageErrorf("name what to prune: --flowlog NAME, s3://BUCKET[/PREFIX] or a folder")
+	case opts.name != "":
+		if err := flowlog.ValidateName(opts.name); err != nil {
+			return err
+		}
+	}
+	sources, err := f.resolveSources(ctx, args, opts.flowLogs, sourceRules{objectsOnly: "prune deletes objects", name: opts.name})
 	if err != nil {
 		return err
 	}
@@ -99,102 +104,64 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 	if err != nil {
 		return err
 	}
-	plan, err := prune.Select(ctx, target, cutoff)
-	if err != nil {
-		return err
-	}
 	w := f.IO.ErrOut
 	cutoffText := cutoff.UTC().Format(time.RFC3339)
-	if len(plan.Objects) == 0 {
-		fmt.Fprintf(w, "nothing to prune: no flow log object in %s is older than %s\n", where, cutoffText)
-		printLeftAlone(f, plan, target.Name != "")
-		return nil
-	}
-	fmt.Fprintf(w, "%s: %s (%s) older than %s, written from %s to %s\n", where,
-		plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), cutoffText,
-		plan.Oldest.UTC().Format(time.RFC3339), plan.Newest.UTC().Format(time.RFC3339))
-	printLeftAlone(f, plan, target.Name != "")
-	if opts.dryRun {
-		if err := printPruneObjects(f, format, plan.Objects); err != nil {
+	var plans []*prune.Plan
+	var wheres []string
+	n, size := 0, int64(0)
+	for _, objs := range sources.objectSets() {
+		plan, err := prune.Select(ctx, objs, cutoff)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "dry run: would delete %s (%s); nothing was deleted\n", plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)))
+		where := objs.String()
+		if len(plan.Objects) == 0 {
+			fmt.Fprintf(w, "nothing to prune: no flow log object in %s is older than %s\n", where, cutoffText)
+		} else {
+			fmt.Fprintf(w, "%s: %s (%s) older than %s, written from %s to %s\n", where,
+				plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), cutoffText,
+				plan.Oldest.UTC().Format(time.RFC3339), plan.Newest.UTC().Format(time.RFC3339))
+			plans = append(plans, plan)
+			wheres = append(wheres, where)
+			n += len(plan.Objects)
+			size += plan.Bytes
+		}
+		printLeftAlone(f, plan, objs.Name != "")
+	}
+	if n == 0 {
 		return nil
 	}
-	question := fmt.Sprintf("delete %s (%s) from %s?", plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), where)
+	if opts.dryRun {
+		var all []prune.Object
+		for _, plan := range plans {
+			all = append(all, plan.Objects...)
+		}
+		if err := printPruneObjects(f, format, all); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "dry run: would delete %s (%s); nothing was deleted\n", plural(n, "object"), humanize.IBytes(uint64(size)))
+		return nil
+	}
+	question := fmt.Sprintf("delete %s (%s) from %s?", plural(n, "object"), humanize.IBytes(uint64(size)), strings.Join(wheres, ", "))
 	if err := f.confirm(opts.yes, question); err != nil {
 		return err
 	}
-	deleted, err := f.deletePlan(ctx, plan, where)
+	var deleted []prune.Object
+	var firstErr error
+	for i, plan := range plans {
+		gone, err := f.deletePlan(ctx, plan, wheres[i])
+		deleted = append(deleted, gone...)
+		if err != nil {
+			firstErr = err
+			break
+		}
+	}
 	if format != output.Table {
-		if perr := printPruneObjects(f, format, deleted); perr != nil && err == nil {
-			err = perr
+		if perr := printPruneObjects(f, format, deleted); perr != nil && firstErr == nil {
+			firstErr = perr
 		}
 	}
-	return err
-}
-
-// pruneTarget resolves what to prune and names it for messages.
-func (f *Factory) pruneTarget(ctx context.Context, opts *pruneOptions, args []string) (prune.Target, string, error) {
-	switch {
-	case opts.flowLog != "" && len(args) > 0:
-		return prune.Target{}, "", usageErrorf("--flowlog and SOURCE name the objects twice: give one")
-	case opts.flowLog != "" && opts.name != "":
-		return prune.Target{}, "", usageErrorf("--name goes with SOURCE; --flowlog already names the flow log")
-	case opts.flowLog != "":
-		loc, err := f.flowLogLocation(ctx, opts.flowLog)
-		if err != nil {
-			return prune.Target{}, "", err
-		}
-		t := prune.Target{Store: loc.Store, Prefix: loc.Prefix, Name: loc.Name}
-		return t, loc.Store.String() + "/" + flowlog.ObjectKeyPrefix(loc.Prefix, loc.Name) + "*", nil
-	case len(args) == 0:
-		return prune.Target{}, "", usageErrorf("name what to prune: --flowlog NAME, s3://BUCKET[/PREFIX] or a folder")
-	}
-	if opts.name != "" {
-		if err := flowlog.ValidateName(opts.name); err != nil {
-			return prune.Target{}, "", err
-		}
-	}
-	arg := args[0]
-	var t prune.Target
-	switch {
-	case arg == "-":
-		return prune.Target{}, "", usageErrorf("prune deletes objects; standard input has none")
-	case strings.HasPrefix(arg, "s3://"):
-		bucket, prefix, err := s3store.ParseURL(arg)
-		if err != nil {
-			return prune.Target{}, "", usageErrorf("%s: %v", arg, err)
-		}
-		store, err := f.Store(ctx, bucket)
-		if err != nil {
-			return prune.Target{}, "", err
-		}
-		t = prune.Target{Store: store, Prefix: strings.Trim(prefix, "/"), Name: opts.name}
-	default:
-		info, err := os.Stat(arg)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return prune.Target{}, "", &UserError{Err: fmt.Errorf("%s: no such folder", arg), Code: ExitNotFound}
-		case err != nil:
-			return prune.Target{}, "", err
-		case !info.IsDir():
-			return prune.Target{}, "", usageErrorf("%s is a file: prune takes a folder or s3://BUCKET[/PREFIX]", arg)
-		}
-		store, err := local.New(arg)
-		if err != nil {
-			return prune.Target{}, "", err
-		}
-		t = prune.Target{Store: store, Name: opts.name}
-	}
-	where := t.Store.String() + "/"
-	if t.Prefix != "" {
-		where += t.Prefix + "/"
-	}
-	if t.Name != "" {
-		where += t.Name + "-*"
-	}
-	return t, where, nil
+	return firstErr
 }
 
 // printLeftAlone says what the listing found and kept.

@@ -17,6 +17,7 @@ import (
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
 	"github.com/flowlog/flowlog/internal/source"
+	"github.com/flowlog/flowlog/internal/timespec"
 )
 
 type queryOptions struct {
@@ -239,12 +240,12 @@ func parseWindow(since, until string, now time.Time) (source.Window, error) {
 	var w source.Window
 	var err error
 	if since != "" {
-		if w.Since, err = query.ParseTime(since, now); err != nil {
+		if w.Since, err = timespec.Parse(since, now); err != nil {
 			return w, usageErrorf("--since: %v", err)
 		}
 	}
 	if until != "" {
-		if w.Until, err = query.ParseTime(until, now); err != nil {
+		if w.Until, err = timespec.Parse(until, now); err != nil {
 			return w, usageErrorf("--until: %v", err)
 		}
 	}
@@ -288,7 +289,7 @@ func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string)
 		return usageErrorf("--interval must be at least 1s")
 	}
 
-	sources, err := f.resolveSources(ctx, args, opts.flowLogs)
+	sources, err := f.resolveSources(ctx, args, opts.flowLogs, sourceRules{})
 	if err != nil {
 		return err
 	}

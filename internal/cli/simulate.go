@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/flowlog"
-	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/simulate"
+	"github.com/flowlog/flowlog/internal/timespec"
 )
 
 type simulateOptions struct {
@@ -142,7 +142,7 @@ func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 	now := f.Now()
 	cfg.From = now.Add(-opts.duration)
 	if opts.from != "" {
-		if cfg.From, err = query.ParseTime(opts.from, now); err != nil {
+		if cfg.From, err = timespec.Parse(opts.from, now); err != nil {
 			return usageErrorf("--from: %v", err)
 		}
 	}

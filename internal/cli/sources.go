@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/flowlog/flowlog/internal/engine"
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
@@ -19,28 +20,58 @@ import (
 	"github.com/flowlog/flowlog/internal/source"
 )
 
-// sourceSet is what a query reads: single inputs (files named on the
-// command line, standard input) and locations listed for their objects, in
-// the order they were named.
+// sourceSet is what a command reads: single inputs (files named on the
+// command line, standard input) and sets of flow log objects, in the order
+// they were named.
 type sourceSet struct {
 	items  []sourceItem
 	remote bool // some objects are in a bucket
 }
 
 type sourceItem struct {
-	input    *query.Input     // a file or standard input
-	location *source.Location // a folder, bucket prefix or flow log
+	input   *query.Input     // a file or standard input
+	objects *flowlog.Objects // a folder, bucket prefix or flow log
+}
+
+// objectSets are the sets of objects of the set, without its single inputs.
+func (s *sourceSet) objectSets() []flowlog.Objects {
+	var sets []flowlog.Objects
+	for _, item := range s.items {
+		if item.objects != nil {
+			sets = append(sets, *item.objects)
+		}
+	}
+	return sets
+}
+
+// sourceRules say which SOURCE forms a command takes.
+type sourceRules struct {
+	// objectsOnly, when set, refuses files and standard input, saying what
+	// the command does: "prune deletes objects".
+	objectsOnly string
+	// name limits each SOURCE to the objects of one flow log (--name).
+	name string
 }
 
 // resolveSources turns SOURCE arguments and --flowlog references into a
-// sourceSet. With neither, it reads piped standard input, or else every
-// configured flow log.
-func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string) (*sourceSet, error) {
+// sourceSet. SOURCE is s3://BUCKET[/PREFIX], a folder, and unless the rules
+// say objects only, a file or - for standard input. With neither, a query
+// reads piped standard input, or else every configured flow log.
+func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string, rules sourceRules) (*sourceSet, error) {
 	set := &sourceSet{}
 	stdinUsed := false
+	addObjects := func(objs flowlog.Objects) {
+		if _, ok := objs.Store.(*local.Store); !ok {
+			set.remote = true
+		}
+		set.items = append(set.items, sourceItem{objects: &objs})
+	}
 	for _, arg := range args {
 		switch {
 		case arg == "-":
+			if rules.objectsOnly != "" {
+				return nil, usageErrorf("%s; standard input has none", rules.objectsOnly)
+			}
 			if stdinUsed {
 				return nil, usageErrorf("standard input (-) named twice")
 			}
@@ -56,25 +87,42 @@ func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string) (
 			if err != nil {
 				return nil, err
 			}
-			set.remote = true
-			set.items = append(set.items, sourceItem{location: &source.Location{Store: store, Prefix: strings.Trim(prefix, "/")}})
+			addObjects(flowlog.Objects{Store: store, Prefix: strings.Trim(prefix, "/"), Name: rules.name})
 		default:
-			item, err := localSource(arg)
+			info, err := os.Stat(arg)
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					what := "file or folder"
+					if rules.objectsOnly != "" {
+						what = "folder"
+					}
+					return nil, &UserError{Err: fmt.Errorf("%s: no such %s", arg, what), Code: ExitNotFound}
+				}
+				return nil, err
+			}
+			if !info.IsDir() {
+				if rules.objectsOnly != "" {
+					return nil, usageErrorf("%s is a file: %s in a folder or s3://BUCKET[/PREFIX]", arg, rules.objectsOnly)
+				}
+				in := fileInput(arg)
+				set.items = append(set.items, sourceItem{input: &in})
+				continue
+			}
+			store, err := local.New(arg)
 			if err != nil {
 				return nil, err
 			}
-			set.items = append(set.items, item)
+			addObjects(flowlog.Objects{Store: store, Name: rules.name})
 		}
 	}
 	for _, ref := range flowLogs {
-		loc, err := f.flowLogLocation(ctx, ref)
+		objs, err := f.configuredObjects(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
-		set.remote = true
-		set.items = append(set.items, sourceItem{location: loc})
+		addObjects(objs)
 	}
-	if len(set.items) > 0 {
+	if len(set.items) > 0 || rules.objectsOnly != "" {
 		return set, nil
 	}
 	if f.IO.IsStdinPiped() {
@@ -99,51 +147,30 @@ func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string) (
 		}
 	}
 	for _, fl := range logs {
-		loc, err := f.flowLogLocation(ctx, fl.ID)
+		store, err := f.Store(ctx, fl.Bucket)
 		if err != nil {
 			return nil, err
 		}
-		set.remote = true
-		set.items = append(set.items, sourceItem{location: loc})
+		addObjects(flowlog.ObjectsOf(fl, store))
 	}
 	return set, nil
 }
 
-// flowLogLocation is where a configured flow log writes its objects.
-func (f *Factory) flowLogLocation(ctx context.Context, ref string) (*source.Location, error) {
+// configuredObjects are the objects a configured flow log writes.
+func (f *Factory) configuredObjects(ctx context.Context, ref string) (flowlog.Objects, error) {
 	e, err := f.Engine(ctx)
 	if err != nil {
-		return nil, err
+		return flowlog.Objects{}, err
 	}
 	fl, err := e.Get(ctx, ref)
 	if err != nil {
-		return nil, err
+		return flowlog.Objects{}, err
 	}
 	store, err := f.Store(ctx, fl.Bucket)
 	if err != nil {
-		return nil, err
+		return flowlog.Objects{}, err
 	}
-	return &source.Location{Store: store, Prefix: fl.Prefix, Name: fl.Name}, nil
-}
-
-// localSource is a file (read as it is) or a folder (listed like a bucket).
-func localSource(arg string) (sourceItem, error) {
-	info, err := os.Stat(arg)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return sourceItem{}, &UserError{Err: fmt.Errorf("%s: no such file or folder", arg), Code: ExitNotFound}
-		}
-		return sourceItem{}, err
-	}
-	if !info.IsDir() {
-		in := fileInput(arg)
-		return sourceItem{input: &in}, nil
-	}
-	store, err := local.New(arg)
-	if err != nil {
-		return sourceItem{}, err
-	}
-	return sourceItem{location: &source.Location{Store: store}}, nil
+	return flowlog.ObjectsOf(fl, store), nil
 }
 
 // inputs lists every location, pruned to the window, and returns all
@@ -155,12 +182,12 @@ func (s *sourceSet) inputs(ctx context.Context, w source.Window, stats *source.S
 			inputs = append(inputs, *item.input)
 			continue
 		}
-		objs, err := source.List(ctx, *item.location, w, stats)
+		objs, err := source.List(ctx, *item.objects, w, stats)
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range objs {
-			inputs = append(inputs, objectInput(item.location.Store, o.Key))
+			inputs = append(inputs, objectInput(item.objects.Store, o.Key))
 		}
 	}
 	return inputs, nil

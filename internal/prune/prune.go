@@ -18,17 +18,6 @@ import (
 // multi-object delete.
 const BatchSize = 1000
 
-// Target is where the objects to prune are.
-type Target struct {
-	Store objstore.Store
-	// Prefix is a folder (no trailing slash); "" is the whole store.
-	Prefix string
-	// Name, if set, limits pruning to the objects of the flow log with
-	// exactly this name, directly in Prefix. Otherwise every flow log
-	// object under Prefix is a candidate.
-	Name string
-}
-
 // Object is an object chosen for deletion.
 type Object struct {
 	objstore.Object
@@ -48,21 +37,15 @@ type Plan struct {
 	Ignored int // keys that are not objects of the flow log(s), kept
 }
 
-// Select lists the target and chooses the flow log objects whose key time
-// is before cutoff; a zero cutoff chooses all of them.
-func Select(ctx context.Context, target Target, cutoff time.Time) (*Plan, error) {
-	prefix := target.Prefix
-	if prefix != "" {
-		prefix += "/"
-	}
-	if target.Name != "" {
-		prefix = flowlog.ObjectKeyPrefix(target.Prefix, target.Name)
-	}
-	plan := &Plan{Store: target.Store}
-	err := target.Store.List(ctx, prefix, "", func(o objstore.Object) error {
+// Select lists objs and chooses those whose key time is before cutoff; a
+// zero cutoff chooses all of them. With objs.Name set, only that flow log's
+// objects are candidates; otherwise every flow log object under the prefix.
+func Select(ctx context.Context, objs flowlog.Objects, cutoff time.Time) (*Plan, error) {
+	plan := &Plan{Store: objs.Store}
+	err := objs.Store.List(ctx, objs.KeyPrefix(), "", func(o objstore.Object) error {
 		plan.Listed++
-		keyPrefix, name, t, ok := flowlog.ParseObjectKey(o.Key)
-		if !ok || (target.Name != "" && (name != target.Name || keyPrefix != target.Prefix)) {
+		t, ok := objs.Holds(o.Key)
+		if !ok {
 			plan.Ignored++
 			return nil
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/prune"
@@ -58,22 +59,22 @@ func TestSelect(t *testing.T) {
 	cutoff := time.Unix(1750000000, 0)
 	tests := []struct {
 		name   string
-		target prune.Target
+		target flowlog.Objects
 		cutoff time.Time
 		want   []string
 	}{
-		{"one flow log, old objects", prune.Target{Store: s, Prefix: "web", Name: "web01"}, cutoff,
+		{"one flow log, old objects", flowlog.Objects{Store: s, Prefix: "web", Name: "web01"}, cutoff,
 			[]string{"web/web01-1700000000.log.gz", "web/web01-1700000600.log.gz"}},
-		{"one flow log, every object", prune.Target{Store: s, Prefix: "web", Name: "web01"}, time.Time{},
+		{"one flow log, every object", flowlog.Objects{Store: s, Prefix: "web", Name: "web01"}, time.Time{},
 			[]string{"web/web01-1700000000.log.gz", "web/web01-1700000600.log.gz", "web/web01-1800000000.log.gz"}},
-		{"one flow log without a prefix", prune.Target{Store: s, Name: "web01"}, cutoff,
+		{"one flow log without a prefix", flowlog.Objects{Store: s, Name: "web01"}, cutoff,
 			[]string{"web01-1700000000.log.gz"}},
-		{"every flow log under a prefix", prune.Target{Store: s, Prefix: "web"}, cutoff,
+		{"every flow log under a prefix", flowlog.Objects{Store: s, Prefix: "web"}, cutoff,
 			[]string{"web/other-name-123.log.gz", "web/web01-1700000000.log.gz", "web/web01-1700000600.log.gz", "web/web01-b-1700000000.log.gz"}},
-		{"the whole store", prune.Target{Store: s}, cutoff,
+		{"the whole store", flowlog.Objects{Store: s}, cutoff,
 			[]string{"other/x-1700000000.log.gz", "web/other-name-123.log.gz", "web/web01-1700000000.log.gz",
 				"web/web01-1700000600.log.gz", "web/web01-b-1700000000.log.gz", "web01-1700000000.log.gz"}},
-		{"nothing old enough", prune.Target{Store: s, Prefix: "web", Name: "web01"}, time.Unix(1600000000, 0), nil},
+		{"nothing old enough", flowlog.Objects{Store: s, Prefix: "web", Name: "web01"}, time.Unix(1600000000, 0), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,7 +94,7 @@ func TestSelect(t *testing.T) {
 		})
 	}
 
-	p, err := prune.Select(t.Context(), prune.Target{Store: s, Prefix: "web", Name: "web01"}, cutoff)
+	p, err := prune.Select(t.Context(), flowlog.Objects{Store: s, Prefix: "web", Name: "web01"}, cutoff)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestDeleteBatches(t *testing.T) {
 		}
 		return nil
 	}}
-	p, err := prune.Select(t.Context(), prune.Target{Store: rec, Prefix: "web", Name: "web01"}, time.Time{})
+	p, err := prune.Select(t.Context(), flowlog.Objects{Store: rec, Prefix: "web", Name: "web01"}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestDeleteStopsAfterAFailedBatch(t *testing.T) {
 	keys := manyKeys(2500)
 	denied := errors.New("access denied")
 	rec := &recordingStore{Store: newMemStore(keys), fail: func(string) error { return denied }}
-	p, err := prune.Select(t.Context(), prune.Target{Store: rec, Prefix: "web"}, time.Time{})
+	p, err := prune.Select(t.Context(), flowlog.Objects{Store: rec, Prefix: "web"}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestDeleteStopsAfterAFailedBatch(t *testing.T) {
 
 func TestDeleteStopsWhenCancelled(t *testing.T) {
 	s := newMemStore(manyKeys(1500))
-	p, err := prune.Select(t.Context(), prune.Target{Store: s, Prefix: "web"}, time.Time{})
+	p, err := prune.Select(t.Context(), flowlog.Objects{Store: s, Prefix: "web"}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

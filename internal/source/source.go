@@ -38,15 +38,6 @@ func (w Window) contains(t time.Time) bool {
 	return true
 }
 
-// Location is where one set of objects lives: a store, a key prefix (a
-// folder, without a trailing slash; "" for the whole store), and optionally
-// the name of one flow log, whose objects alone are then listed.
-type Location struct {
-	Store  objstore.Store
-	Prefix string
-	Name   string
-}
-
 // Stats count what listing did, for --stats.
 type Stats struct {
 	Listed  int // objects the store returned
@@ -59,23 +50,19 @@ func IsRecordFile(key string) bool {
 	return strings.HasSuffix(key, ".log.gz") || strings.HasSuffix(key, ".log")
 }
 
-// List returns the objects of loc that can hold records in w, in key order.
+// List returns the objects of objs that can hold records in w, in key order.
 //
 // For one flow log the listing starts after the last key before the window
 // (StartAfter) and stops at the first key past it, since its keys sort by
 // time. Without a name, every object under the prefix is listed and those
 // whose key time is outside the window are skipped; record files whose
 // names carry no time are always kept.
-func List(ctx context.Context, loc Location, w Window, stats *Stats) ([]objstore.Object, error) {
-	if loc.Name != "" {
-		return listFlowLog(ctx, loc, w, stats)
+func List(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]objstore.Object, error) {
+	if objs.Name != "" {
+		return listFlowLog(ctx, objs, w, stats)
 	}
-	prefix := loc.Prefix
-	if prefix != "" {
-		prefix += "/"
-	}
-	var objs []objstore.Object
-	err := loc.Store.List(ctx, prefix, "", func(o objstore.Object) error {
+	var found []objstore.Object
+	err := objs.Store.List(ctx, objs.KeyPrefix(), "", func(o objstore.Object) error {
 		if !IsRecordFile(o.Key) {
 			return nil
 		}
@@ -84,14 +71,14 @@ func List(ctx context.Context, loc Location, w Window, stats *Stats) ([]objstore
 			stats.Skipped++
 			return nil
 		}
-		objs = append(objs, o)
+		found = append(found, o)
 		return nil
 	})
-	return objs, err
+	return found, err
 }
 
-func listFlowLog(ctx context.Context, loc Location, w Window, stats *Stats) ([]objstore.Object, error) {
-	keyPrefix := flowlog.ObjectKeyPrefix(loc.Prefix, loc.Name)
+func listFlowLog(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]objstore.Object, error) {
+	keyPrefix := objs.KeyPrefix()
 	startAfter := ""
 	if !w.Since.IsZero() {
 		// Keys hold ten-digit unix seconds, which sort as numbers do: every
@@ -101,15 +88,15 @@ func listFlowLog(ctx context.Context, loc Location, w Window, stats *Stats) ([]o
 			startAfter = keyPrefix + strconv.FormatInt(first-1, 10) + ".log.gz"
 		}
 	}
-	var objs []objstore.Object
-	err := loc.Store.List(ctx, keyPrefix, startAfter, func(o objstore.Object) error {
+	var found []objstore.Object
+	err := objs.Store.List(ctx, keyPrefix, startAfter, func(o objstore.Object) error {
 		if rest := o.Key[len(keyPrefix):]; rest != "" && rest[0] > '9' {
 			// Past the keys with a time (digits) come other flow logs whose
 			// names start with this one's: "web-api-…" after "web-9…".
 			return objstore.ErrStop
 		}
-		_, name, t, ok := flowlog.ParseObjectKey(o.Key)
-		if !ok || name != loc.Name {
+		t, ok := objs.Holds(o.Key)
+		if !ok {
 			// Another flow log whose name starts with this one's and a '-'.
 			return nil
 		}
@@ -122,11 +109,11 @@ func listFlowLog(ctx context.Context, loc Location, w Window, stats *Stats) ([]o
 			stats.Skipped++
 			return nil
 		}
-		objs = append(objs, o)
+		found = append(found, o)
 		return nil
 	})
 	if errors.Is(err, objstore.ErrStop) {
 		err = nil
 	}
-	return objs, err
+	return found, err
 }

@@ -47,7 +47,7 @@ func TestListPrunesByKeyTime(t *testing.T) {
 	w := Window{Since: day.Add(10 * time.Hour), Until: day.Add(11 * time.Hour)}
 	cs := &countingStore{Store: st}
 	var stats Stats
-	objs, err := List(ctx, Location{Store: cs, Prefix: "web", Name: "web01"}, w, &stats)
+	objs, err := List(ctx, flowlog.Objects{Store: cs, Prefix: "web", Name: "web01"}, w, &stats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestListPrunesByKeyTime(t *testing.T) {
 	}
 
 	stats = Stats{}
-	objs, err = List(ctx, Location{Store: st, Prefix: "web"}, w, &stats)
+	objs, err = List(ctx, flowlog.Objects{Store: st, Prefix: "web"}, w, &stats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestListPrunesByKeyTime(t *testing.T) {
 		t.Errorf("prefix listing: %d objects, stats %+v", len(objs), stats)
 	}
 
-	objs, err = List(ctx, Location{Store: st, Prefix: "web", Name: "web01"}, Window{}, &Stats{})
+	objs, err = List(ctx, flowlog.Objects{Store: st, Prefix: "web", Name: "web01"}, Window{}, &Stats{})
 	if err != nil || len(objs) != 144 {
 		t.Errorf("no window: %d objects, %v; want 144", len(objs), err)
 	}
@@ -96,7 +96,7 @@ func TestListFlowLogStopsBeforeSimilarNames(t *testing.T) {
 		}
 	}
 	cs := &countingStore{Store: st}
-	objs, err := List(ctx, Location{Store: cs, Name: "web"}, Window{Since: day.Add(23 * time.Hour)}, &Stats{})
+	objs, err := List(ctx, flowlog.Objects{Store: cs, Name: "web"}, Window{Since: day.Add(23 * time.Hour)}, &Stats{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,6 @@
-package query
+// Package timespec owns the times and durations people type on the command
+// line: --since, --until, --older-than and --from all read them the same way.
+package timespec
 
 import (
 	"fmt"
@@ -7,10 +9,10 @@ import (
 	"time"
 )
 
-// ParseTime reads a --since/--until value: an RFC 3339 time (a date alone,
+// Parse reads a --since/--until value: an RFC 3339 time (a date alone,
 // 2026-11-25, is midnight UTC), unix seconds, or a duration back from now
 // such as 90m, 6h, 7d or 1w2d. Times without a zone are UTC.
-func ParseTime(s string, now time.Time) (time.Time, error) {
+func Parse(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty time")
