@@ -320,18 +320,18 @@ func bucketGrantRun(ctx context.Context, f *Factory, bucket string, yes bool) er
 	}
 	if acl.Owner.ID == "" {
 		return &UserError{
-			Err:  fmt.Errorf("s3://%s: the server's ACL names no owner; flowlog will not rewrite it", bucket),
-			Code: ExitError,
-			Hint: "the server does not seem to implement bucket ACLs (MinIO answers with a fixed ACL); IONOS Object Storage does",
+			Err:    fmt.Errorf("s3://%s: the server's ACL names no owner; flowlog will not rewrite it", bucket),
+			Code:   ExitError,
+			Advice: "the server does not seem to implement bucket ACLs (MinIO answers with a fixed ACL); IONOS Object Storage does",
 		}
 	}
 	grant := s3store.Grant{GranteeType: s3store.GranteeCanonicalUser, ID: serviceUserID, Permission: s3store.PermWrite}
 	next := s3store.ACL{Owner: acl.Owner, Grants: append(slices.Clone(acl.Grants), grant)}
 	if err := next.Validate(); err != nil {
 		return &UserError{
-			Err:  fmt.Errorf("s3://%s: the ACL cannot be written back as it is: %v; nothing was changed", bucket, err),
-			Code: ExitError,
-			Hint: "add the grant with the tool that manages this bucket's ACL",
+			Err:    fmt.Errorf("s3://%s: the ACL cannot be written back as it is: %v; nothing was changed", bucket, err),
+			Code:   ExitError,
+			Advice: "add the grant with the tool that manages this bucket's ACL",
 		}
 	}
 	previewACL(w, bucket, acl, grant)

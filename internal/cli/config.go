@@ -138,9 +138,9 @@ func resolveStorage(v *viper.Viper, flags *pflag.FlagSet, cfg *Config) error {
 				where = cfg.ConfigFile
 			}
 			return &UserError{
-				Err:  fmt.Errorf("profile %q is not defined in %s", cfg.Profile, where),
-				Code: ExitUsage,
-				Hint: "define it under 'profiles:' in the config file (see 'flowlog help configuration'); known: " + strings.Join(names, ", "),
+				Err:    fmt.Errorf("profile %q is not defined in %s", cfg.Profile, where),
+				Code:   ExitUsage,
+				Advice: "define it under 'profiles:' in the config file (see 'flowlog help configuration'); known: " + strings.Join(names, ", "),
 			}
 		}
 	}

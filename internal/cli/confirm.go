@@ -17,14 +17,14 @@ func (f *Factory) confirm(yes bool, question string) error {
 	}
 	if !f.IO.CanPrompt() {
 		return &UserError{
-			Err:  fmt.Errorf("refusing to go ahead without confirmation: standard input is not a terminal"),
-			Code: ExitUsage,
-			Hint: "pass --yes to confirm",
+			Err:    fmt.Errorf("refusing to go ahead without confirmation: standard input is not a terminal"),
+			Code:   ExitUsage,
+			Advice: "pass --yes to confirm",
 		}
 	}
 	ok, err := f.IO.Confirm(question)
 	if err != nil {
-		return &UserError{Err: err, Code: ExitUsage, Hint: "pass --yes to confirm without a prompt"}
+		return &UserError{Err: err, Code: ExitUsage, Advice: "pass --yes to confirm without a prompt"}
 	}
 	if !ok {
 		return &UserError{Err: errDeclined, Code: ExitUsage}

@@ -171,9 +171,9 @@ func (f *Factory) verifyBucket(ctx context.Context, bucket string, skip bool) er
 	}
 	if err := store.BucketExists(ctx); err != nil {
 		return &UserError{
-			Err:  err,
-			Code: exitCode(err),
-			Hint: storageHint(err) + "; --no-verify skips this check",
+			Err:    err,
+			Code:   exitCode(err),
+			Advice: storageHint(err) + "; --no-verify skips this check",
 		}
 	}
 	return nil

@@ -241,10 +241,10 @@ func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLo
 	fmt.Fprintf(w, "objects already written stay in the bucket: %s\n", objectPatterns(logs))
 	if len(logs) == 1 {
 		t := flowLogObjects(logs[0])
-		fmt.Fprintf(w, "hint: delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set --bucket %s --name %s --days N'\n",
-			t.bucketAndPrefix(), t.name, t.bucketAndPrefix(), t.name)
+		printHint(w, fmt.Sprintf("delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set --bucket %s --name %s --days N'",
+			t.bucketAndPrefix(), t.name, t.bucketAndPrefix(), t.name))
 	} else {
-		fmt.Fprintln(w, "hint: 'flowlog prune s3://BUCKET[/PREFIX] --name NAME --older-than 1m' deletes a flow log's objects; 'flowlog retention set --bucket BUCKET[/PREFIX] --name NAME --days N' has them expire")
+		printHint(w, "'flowlog prune s3://BUCKET[/PREFIX] --name NAME --older-than 1m' deletes a flow log's objects; 'flowlog retention set --bucket BUCKET[/PREFIX] --name NAME --days N' has them expire")
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
-	"github.com/flowlog/flowlog/internal/iostreams"
+	"github.com/flowlog/flowlog/internal/query"
 )
 
 // Exit codes. They are a contract with scripts: documented in
@@ -23,17 +23,19 @@ const (
 	ExitAuth     = 5 // access denied or missing credentials
 )
 
-// UserError is an error with an exit code and a hint, made where the cause is
-// known and printed once, by Execute.
+// UserError is an error with an exit code and, optionally, advice for the
+// user, made where the cause is known and printed once, by Run.
 type UserError struct {
 	Err    error
 	Code   int
-	Detail string // printed verbatim below the message, such as a caret under a column
-	Hint   string
+	Advice string // printed as the hint line
 }
 
 func (e *UserError) Error() string { return e.Err.Error() }
 func (e *UserError) Unwrap() error { return e.Err }
+
+// Hint is the advice, when there is any.
+func (e *UserError) Hint() string { return e.Advice }
 
 // usageErrorf makes an invalid-input error (exit 2).
 func usageErrorf(format string, args ...any) error {
@@ -42,11 +44,17 @@ func usageErrorf(format string, args ...any) error {
 
 // withHint attaches a hint to err, keeping its exit code.
 func withHint(err error, hint string) error {
-	return &UserError{Err: err, Code: exitCode(err), Hint: hint}
+	return &UserError{Err: err, Code: exitCode(err), Advice: hint}
 }
 
-// hinter is an error that knows what the user can do about it.
+// hinter is an error that knows what the user can do about it. Every hint
+// reaches the user through it: the outermost one in an error's chain is
+// printed, once, by printError.
 type hinter interface{ Hint() string }
+
+// detailer is an error with lines to show below its message, such as a
+// caret under a column of a --where expression.
+type detailer interface{ Detail() string }
 
 // exitCode maps an error to the documented exit codes.
 func exitCode(err error) int {
@@ -54,12 +62,13 @@ func exitCode(err error) int {
 	var ve *flowlog.ValidationError
 	var re *engine.RuleError
 	var ae *engine.AmbiguousError
+	var se *query.SpecError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
 		return ue.Code
-	case errors.As(err, &ve), errors.As(err, &ae):
+	case errors.As(err, &ve), errors.As(err, &ae), errors.As(err, &se):
 		return ExitUsage
 	case errors.As(err, &re):
 		return ExitRule
@@ -72,23 +81,28 @@ func exitCode(err error) int {
 	return ExitError
 }
 
+// hintOf is the hint printed below err: the outermost hint in its chain
+// that says something, else what to do about a storage error.
 func hintOf(err error) string {
-	var ue *UserError
-	if errors.As(err, &ue) && ue.Hint != "" {
-		return ue.Hint
-	}
-	var re *engine.RuleError
-	if errors.As(err, &re) {
-		return re.Hint
-	}
-	var h hinter
-	if errors.As(err, &h) {
-		return h.Hint()
+	for e := err; e != nil; {
+		var h hinter
+		if !errors.As(e, &h) {
+			break
+		}
+		if hint := h.Hint(); hint != "" {
+			return hint
+		}
+		next, ok := h.(error)
+		if !ok {
+			break
+		}
+		e = errors.Unwrap(next)
 	}
 	return storageHint(err)
 }
 
-// printError writes err to stderr: one line, then an optional hint line.
+// printError writes err to stderr: one line, any detail lines, and at most
+// one hint line.
 func printError(w io.Writer, err error) {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(w, "flowlog: interrupted")
@@ -96,14 +110,16 @@ func printError(w io.Writer, err error) {
 	}
 	msg := strings.TrimSpace(err.Error())
 	fmt.Fprintf(w, "flowlog: %s\n", msg)
-	var ue *UserError
-	if errors.As(err, &ue) && ue.Detail != "" {
-		fmt.Fprintln(w, ue.Detail)
+	var d detailer
+	if errors.As(err, &d) && d.Detail() != "" {
+		fmt.Fprintln(w, d.Detail())
 	}
-	if hint := hintOf(err); hint != "" {
+	printHint(w, hintOf(err))
+}
+
+// printHint writes a hint line, the one form every hint takes.
+func printHint(w io.Writer, hint string) {
+	if hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
-	}
-	if errors.Is(err, iostreams.ErrNoAnswer) {
-		fmt.Fprintln(w, "hint: pass --yes to confirm without a prompt")
 	}
 }

@@ -418,7 +418,7 @@ func retentionShowRun(ctx context.Context, f *Factory, opts *retentionOptions) e
 		}
 		if len(logs) == 0 {
 			return &UserError{Err: errors.New("no flow logs configured"), Code: ExitUsage,
-				Hint: "name a bucket: flowlog retention show --bucket BUCKET"}
+				Advice: "name a bucket: flowlog retention show --bucket BUCKET"}
 		}
 		for _, fl := range logs {
 			add(objectTarget{bucket: fl.Bucket, prefix: fl.Prefix, name: fl.Name})

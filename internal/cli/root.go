@@ -43,7 +43,7 @@ func Run(ctx context.Context, f *Factory, build BuildInfo, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		// cobra reports an unknown verb as a plain error; it is a usage error.
-		err = &UserError{Err: err, Code: ExitUsage, Hint: "see 'flowlog --help'"}
+		err = &UserError{Err: err, Code: ExitUsage, Advice: "see 'flowlog --help'"}
 	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -104,7 +104,7 @@ one flow log per resource, no change after creation.`,
 	}
 
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &UserError{Err: err, Code: ExitUsage, Hint: "see '" + cmd.CommandPath() + " --help'"}
+		return &UserError{Err: err, Code: ExitUsage, Advice: "see '" + cmd.CommandPath() + " --help'"}
 	})
 
 	root.AddGroup(
@@ -134,7 +134,7 @@ one flow log per resource, no change after creation.`,
 func argsUsage(validate cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := validate(cmd, args); err != nil {
-			return &UserError{Err: err, Code: ExitUsage, Hint: "see '" + cmd.CommandPath() + " --help'"}
+			return &UserError{Err: err, Code: ExitUsage, Advice: "see '" + cmd.CommandPath() + " --help'"}
 		}
 		return nil
 	}

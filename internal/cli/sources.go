@@ -141,9 +141,9 @@ func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string, r
 	}
 	if len(logs) == 0 {
 		return nil, &UserError{
-			Err:  errors.New("no SOURCE and no flow logs configured"),
-			Code: ExitUsage,
-			Hint: "name files, folders or s3://BUCKET/PREFIX to read, pipe records in, or create a flow log with 'flowlog create'",
+			Err:    errors.New("no SOURCE and no flow logs configured"),
+			Code:   ExitUsage,
+			Advice: "name files, folders or s3://BUCKET/PREFIX to read, pipe records in, or create a flow log with 'flowlog create'",
 		}
 	}
 	for _, fl := range logs {

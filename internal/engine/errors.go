@@ -22,16 +22,19 @@ const (
 )
 
 // RuleError is a request the service's rules forbid. Msg is the one-line
-// message, Hint what the user can do about it. Existing, when known, is the
-// stored flow log the request collided with.
+// message, Advice what the user can do about it. Existing, when known, is
+// the stored flow log the request collided with.
 type RuleError struct {
 	Rule     string
 	Msg      string
-	Hint     string
+	Advice   string
 	Existing *flowlog.FlowLog
 }
 
 func (e *RuleError) Error() string { return e.Msg }
+
+// Hint is the line the CLI prints below the error.
+func (e *RuleError) Hint() string { return e.Advice }
 
 // Is lets callers test errors.Is(err, ErrImmutable).
 func (e *RuleError) Is(target error) bool {
@@ -48,9 +51,9 @@ func ImmutableError(field string) *RuleError {
 		example = field
 	}
 	return &RuleError{
-		Rule: RuleImmutable,
-		Msg:  msg,
-		Hint: fmt.Sprintf("delete and create again, or run 'flowlog replace ID --%s …' which does both in one transaction", example),
+		Rule:   RuleImmutable,
+		Msg:    msg,
+		Advice: fmt.Sprintf("delete and create again, or run 'flowlog replace ID --%s …' which does both in one transaction", example),
 	}
 }
 
@@ -62,7 +65,7 @@ func onePerResourceError(f flowlog.FlowLog, existing *flowlog.FlowLog) *RuleErro
 	return &RuleError{
 		Rule:     RuleOnePerResource,
 		Msg:      msg,
-		Hint:     "a resource has at most one flow log; delete it first or use 'flowlog replace'",
+		Advice:   "a resource has at most one flow log; delete it first or use 'flowlog replace'",
 		Existing: existing,
 	}
 }
@@ -76,7 +79,7 @@ func targetClashError(f flowlog.FlowLog, existing *flowlog.FlowLog) *RuleError {
 	return &RuleError{
 		Rule:     RuleTargetClash,
 		Msg:      msg,
-		Hint:     "flow logs writing to the same bucket and prefix need different names; choose another name or prefix",
+		Advice:   "flow logs writing to the same bucket and prefix need different names; choose another name or prefix",
 		Existing: existing,
 	}
 }

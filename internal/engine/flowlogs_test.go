@@ -60,7 +60,7 @@ func ruleError(t *testing.T, err error, rule string) *RuleError {
 	if re.Rule != rule {
 		t.Fatalf("rule = %q, want %q (%v)", re.Rule, rule, err)
 	}
-	if re.Hint == "" {
+	if re.Hint() == "" {
 		t.Errorf("rule error %q has no hint", re.Msg)
 	}
 	if strings.ContainsAny(re.Msg, "\n\r") || re.Msg != strings.ToLower(re.Msg[:1])+re.Msg[1:] {
@@ -182,8 +182,8 @@ func TestCreateOnePerResource(t *testing.T) {
 	if re.Error() != wantMsg {
 		t.Errorf("message\n%s\nwant\n%s", re.Error(), wantMsg)
 	}
-	if !strings.Contains(re.Hint, "flowlog replace") {
-		t.Errorf("hint %q does not point at replace", re.Hint)
+	if !strings.Contains(re.Hint(), "flowlog replace") {
+		t.Errorf("hint %q does not point at replace", re.Hint())
 	}
 
 	// Another resource may have its own.
@@ -433,8 +433,8 @@ func TestImmutableError(t *testing.T) {
 	if re.Error() != "cannot change direction: flow logs cannot be changed after creation" {
 		t.Errorf("message %q", re.Error())
 	}
-	if !strings.Contains(re.Hint, "flowlog replace ID --direction") {
-		t.Errorf("hint %q", re.Hint)
+	if !strings.Contains(re.Hint(), "flowlog replace ID --direction") {
+		t.Errorf("hint %q", re.Hint())
 	}
 	if !errors.Is(err, ErrImmutable) {
 		t.Error("not errors.Is ErrImmutable")
