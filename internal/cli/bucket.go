@@ -91,7 +91,7 @@ the bucket does not exist, or 5 if access is denied.`,
 }
 
 func bucketCheckRun(ctx context.Context, f *Factory, bucket string) error {
-	format, err := f.outputFormat(output.Formats...)
+	format, err := f.outputFormat(output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func bucketCheckRun(ctx context.Context, f *Factory, bucket string) error {
 	if failCode == ExitOK {
 		failCode = ExitError
 	}
-	return &UserError{Err: fmt.Errorf("s3://%s: %s failed", bucket, plural(failed, "check")), Code: failCode}
+	return &UserError{Err: fmt.Errorf("s3://%s: %s failed", bucket, output.Count(failed, "check")), Code: failCode}
 }
 
 // serviceGrant finds the grant that lets the flow log service user write.
@@ -245,7 +245,7 @@ func checkFlowLogs(bucket string, logs []flowlog.FlowLog) checkResult {
 	for i, fl := range logs {
 		names[i] = fmt.Sprintf("%s (%s)", fl.Name, objectTarget{bucket: bucket, prefix: fl.Prefix, name: fl.Name})
 	}
-	return checkResult{"flowlogs", checkOK, plural(len(logs), "flow log") + " write here: " + strings.Join(names, ", "), ""}
+	return checkResult{"flowlogs", checkOK, output.Count(len(logs), "flow log") + " write here: " + strings.Join(names, ", "), ""}
 }
 
 // checkKeys are the JSON and CSV keys of 'bucket check'.
@@ -350,9 +350,9 @@ func bucketGrantRun(ctx context.Context, f *Factory, bucket string, yes bool) er
 		return fmt.Errorf("s3://%s accepted the new ACL, but it does not show the grant: the server may ignore ACLs", bucket)
 	}
 	if lost := lostGrants(acl.Grants, back.Grants); len(lost) > 0 {
-		return fmt.Errorf("s3://%s: after the change the ACL lacks %s that it had: %s", bucket, plural(len(lost), "grant"), strings.Join(lost, "; "))
+		return fmt.Errorf("s3://%s: after the change the ACL lacks %s that it had: %s", bucket, output.Count(len(lost), "grant"), strings.Join(lost, "; "))
 	}
-	fmt.Fprintf(w, "granted WRITE on s3://%s to the flow log service user; the other %s kept\n", bucket, plural(len(acl.Grants), "grant"))
+	fmt.Fprintf(w, "granted WRITE on s3://%s to the flow log service user; the other %s kept\n", bucket, output.Count(len(acl.Grants), "grant"))
 	return nil
 }
 

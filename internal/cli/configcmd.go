@@ -33,7 +33,7 @@ with the access key masked; secret keys are never printed.`,
 					return err
 				}
 			}
-			format, err := f.outputFormat(output.Formats...)
+			format, err := f.outputFormat(output.Table, output.Formats...)
 			if err != nil {
 				return err
 			}

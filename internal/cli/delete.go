@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -65,18 +64,18 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	if err != nil {
 		return err
 	}
-	format, err := f.outputFormat(output.Formats...)
+	format, err := f.outputFormat(output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}
 	w := f.IO.ErrOut
-	fmt.Fprintf(w, "about to delete %s:\n", plural(len(logs), "flow log"))
+	fmt.Fprintf(w, "about to delete %s:\n", output.Count(len(logs), "flow log"))
 	for _, fl := range logs {
 		fmt.Fprintf(w, "  %s  %s (%s %s) -> %s\n", fl.ID, fl.Name, fl.ResourceType, fl.ResourceID, fl.Target())
 	}
 
 	// What happens to the objects is worked out, and shown, before asking.
-	question := "delete " + plural(len(logs), "flow log") + "?"
+	question := "delete " + output.Count(len(logs), "flow log") + "?"
 	var changes []*retentionChange
 	switch {
 	case opts.deleteObjects:
@@ -88,9 +87,9 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 			}
 			n += len(plan.Objects)
 			size += plan.Bytes
-			fmt.Fprintf(w, "  and %s (%s): %s\n", plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), flowLogObjects(fl))
+			fmt.Fprintf(w, "  and %s (%s): %s\n", output.Count(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), flowLogObjects(fl))
 		}
-		question = fmt.Sprintf("delete %s and %s (%s)?", plural(len(logs), "flow log"), plural(n, "object"), humanize.IBytes(uint64(size)))
+		question = fmt.Sprintf("delete %s and %s (%s)?", output.Count(len(logs), "flow log"), output.Count(n, "object"), humanize.IBytes(uint64(size)))
 	case opts.expireDays > 0:
 		for _, fl := range logs {
 			store, err := f.Store(ctx, fl.Bucket)
@@ -104,7 +103,7 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 			c.preview(w)
 			changes = append(changes, c)
 		}
-		question = fmt.Sprintf("delete %s and have their objects expire?", plural(len(logs), "flow log"))
+		question = fmt.Sprintf("delete %s and have their objects expire?", output.Count(len(logs), "flow log"))
 	}
 	if err := f.confirm(opts.yes, question); err != nil {
 		return err
@@ -145,9 +144,6 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	return nil
 }
 
-func plural(n int, noun string) string {
-	return strconv.Itoa(n) + " " + pluralWord(int64(n), noun)
-}
 
 // flowLogObjects is the target of a flow log's objects.
 func flowLogObjects(fl flowlog.FlowLog) objectTarget {
@@ -223,7 +219,7 @@ func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLo
 			if len(logs) > 1 {
 				whose = "their"
 			}
-			ok, err := f.IO.Confirm(fmt.Sprintf("also delete %s %s (%s) now?", whose, plural(n, "object"), humanize.IBytes(uint64(size))))
+			ok, err := f.IO.Confirm(fmt.Sprintf("also delete %s %s (%s) now?", whose, output.Count(n, "object"), humanize.IBytes(uint64(size))))
 			if err != nil && !errors.Is(err, iostreams.ErrNoAnswer) {
 				return err
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/source"
 )
 
@@ -154,7 +155,7 @@ func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string)
 		return withHint(firstErr, "run the same fetch again to finish: complete objects are kept and skipped")
 	}
 	if n := stats.refused.Load(); n > 0 {
-		return fmt.Errorf("%d %s refused: see above", n, pluralWord(n, "key"))
+		return fmt.Errorf("%d %s refused: see above", n, output.Plural(n, "key"))
 	}
 	return nil
 }

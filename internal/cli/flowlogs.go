@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 
@@ -59,19 +58,24 @@ func flowLogRow(f flowlog.FlowLog, format output.Format) []output.Value {
 	}
 }
 
-// outputFormat resolves -o for commands that print configurations: a table
-// unless the user asked for another format.
-func (f *Factory) outputFormat(allowed ...output.Format) (output.Format, error) {
+// outputFormat resolves -o, the one way every command chooses its format:
+// the format asked for, if the command offers it; otherwise a table on a
+// terminal and onPipe elsewhere (raw record lines for a query of records,
+// so that '| awk' keeps working; a table for the rest).
+func (f *Factory) outputFormat(onPipe output.Format, allowed ...output.Format) (output.Format, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return "", err
 	}
 	if cfg.Output == "" {
-		return output.Table, nil
+		if f.IO.IsStdoutTTY() {
+			return output.Table, nil
+		}
+		return onPipe, nil
 	}
 	format, err := output.ParseFormat(cfg.Output, allowed...)
 	if err != nil {
-		return "", &UserError{Err: fmt.Errorf("-o: %w", err), Code: ExitUsage}
+		return "", usageErrorf("-o: %v", err)
 	}
 	return format, nil
 }
@@ -79,7 +83,7 @@ func (f *Factory) outputFormat(allowed ...output.Format) (output.Format, error) 
 // printFlowLogs prints flow logs in the chosen format. one makes JSON print a
 // single object rather than an array (for get and create).
 func (f *Factory) printFlowLogs(logs []flowlog.FlowLog, one bool) error {
-	format, err := f.outputFormat(output.Formats...)
+	format, err := f.outputFormat(output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 	if err != nil {
 		return err
 	}
-	format, err := f.outputFormat(output.Formats...)
+	format, err := f.outputFormat(output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 			fmt.Fprintf(w, "nothing to prune: no flow log object in %s is older than %s\n", where, cutoffText)
 		} else {
 			fmt.Fprintf(w, "%s: %s (%s) older than %s, written from %s to %s\n", where,
-				plural(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), cutoffText,
+				output.Count(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), cutoffText,
 				plan.Oldest.UTC().Format(time.RFC3339), plan.Newest.UTC().Format(time.RFC3339))
 			plans = append(plans, plan)
 			wheres = append(wheres, where)
@@ -139,10 +139,10 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 		if err := printPruneObjects(f, format, all); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "dry run: would delete %s (%s); nothing was deleted\n", plural(n, "object"), humanize.IBytes(uint64(size)))
+		fmt.Fprintf(w, "dry run: would delete %s (%s); nothing was deleted\n", output.Count(n, "object"), humanize.IBytes(uint64(size)))
 		return nil
 	}
-	question := fmt.Sprintf("delete %s (%s) from %s?", plural(n, "object"), humanize.IBytes(uint64(size)), strings.Join(wheres, ", "))
+	question := fmt.Sprintf("delete %s (%s) from %s?", output.Count(n, "object"), humanize.IBytes(uint64(size)), strings.Join(wheres, ", "))
 	if err := f.confirm(opts.yes, question); err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 func printLeftAlone(f *Factory, plan *prune.Plan, named bool) {
 	var parts []string
 	if plan.Newer > 0 {
-		parts = append(parts, plural(plan.Newer, "newer object"))
+		parts = append(parts, output.Count(plan.Newer, "newer object"))
 	}
 	if plan.Ignored > 0 {
 		what := "are not flow log objects"
@@ -180,7 +180,7 @@ func printLeftAlone(f *Factory, plan *prune.Plan, named bool) {
 		case plan.Ignored == 1:
 			what = "is not a flow log object"
 		}
-		parts = append(parts, plural(plan.Ignored, "key")+" that "+what)
+		parts = append(parts, output.Count(plan.Ignored, "key")+" that "+what)
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "left alone: %s\n", strings.Join(parts, ", "))
@@ -231,7 +231,7 @@ func (f *Factory) deletePlan(ctx context.Context, plan *prune.Plan, where string
 		}
 	}
 	w := f.IO.ErrOut
-	fmt.Fprintf(w, "deleted %s (%s) from %s\n", plural(len(deleted), "object"), humanize.IBytes(uint64(bytes)), where)
+	fmt.Fprintf(w, "deleted %s (%s) from %s\n", output.Count(len(deleted), "object"), humanize.IBytes(uint64(bytes)), where)
 	for i, k := range res.Failed {
 		if i == maxFailuresShown {
 			fmt.Fprintf(w, "  … and %d more\n", len(res.Failed)-maxFailuresShown)
@@ -240,7 +240,7 @@ func (f *Factory) deletePlan(ctx context.Context, plan *prune.Plan, where string
 		fmt.Fprintf(w, "  not deleted: %s: %v\n", k.Key, k.Err)
 	}
 	if res.NotTried > 0 {
-		fmt.Fprintf(w, "stopped: %s not tried\n", plural(res.NotTried, "object"))
+		fmt.Fprintf(w, "stopped: %s not tried\n", output.Count(res.NotTried, "object"))
 	}
 	var de *objstore.DeleteError
 	if errors.As(err, &de) {

@@ -132,7 +132,11 @@ func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string)
 	if err != nil {
 		return err
 	}
-	format, err := f.queryFormat(plan)
+	onPipe, allowed := output.Raw, append([]output.Format{output.Raw}, output.Formats...)
+	if plan.Grouped() || plan.Count {
+		onPipe, allowed = output.Table, output.Formats // no raw form
+	}
+	format, err := f.outputFormat(onPipe, allowed...)
 	if err != nil {
 		return err
 	}
@@ -181,7 +185,7 @@ func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string)
 		stats, err = runPrint(cmd, f, q, format, plan, opts, sources, bar)
 	}
 	if stats.Skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(stats.Skipped), pluralWord(stats.Skipped, "line"))
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(stats.Skipped), output.Plural(stats.Skipped, "line"))
 	}
 	if opts.stats {
 		printStats(f, stats, listed)
@@ -189,37 +193,6 @@ func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string)
 	return err
 }
 
-func pluralWord(n int64, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
-
-// queryFormat resolves -o for records: a table for people, raw lines for
-// pipes, so that '| awk' keeps working. Groups and counts have no raw form.
-func (f *Factory) queryFormat(plan *query.Plan) (output.Format, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return "", err
-	}
-	aggregate := plan.Grouped() || plan.Count
-	if cfg.Output == "" {
-		if f.IO.IsStdoutTTY() || aggregate {
-			return output.Table, nil
-		}
-		return output.Raw, nil
-	}
-	allowed := append([]output.Format{output.Raw}, output.Formats...)
-	if aggregate {
-		allowed = output.Formats
-	}
-	format, err := output.ParseFormat(cfg.Output, allowed...)
-	if err != nil {
-		return "", usageErrorf("-o: %v", err)
-	}
-	return format, nil
-}
 
 // runPrint prints matching records; with --follow it then keeps polling
 // the sources for new objects and prints theirs, until interrupted.

@@ -388,7 +388,7 @@ var retentionKeys = []string{"bucket", "rule_id", "prefix", "status", "expire_da
 var retentionTableColumns = []string{"bucket", "rule", "prefix", "status", "expires", "by", "flow logs", "notes"}
 
 func retentionShowRun(ctx context.Context, f *Factory, opts *retentionOptions) error {
-	format, err := f.outputFormat(output.Formats...)
+	format, err := f.outputFormat(output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}

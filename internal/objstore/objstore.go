@@ -12,6 +12,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/flowlog/flowlog/internal/output"
 )
 
 // Object is one stored object.
@@ -92,7 +94,7 @@ func (e *DeleteError) Error() string {
 		return "no keys failed to delete"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s not deleted: %v", len(e.Failed), plural(len(e.Failed), "key", "keys"), e.Failed[0].Err)
+	fmt.Fprintf(&b, "%s not deleted: %v", output.Count(len(e.Failed), "key"), e.Failed[0].Err)
 	if n := len(e.Failed) - 1; n > 0 {
 		fmt.Fprintf(&b, " (and %d more)", n)
 	}
@@ -106,11 +108,4 @@ func (e *DeleteError) Unwrap() []error {
 		errs[i] = f.Err
 	}
 	return errs
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -75,3 +75,17 @@ func (v Value) appendText(dst []byte, human bool) []byte {
 	}
 	return dst
 }
+
+// Plural is noun as it follows the number n: "object" for 1, "objects"
+// otherwise. Every message that counts things uses it or Count.
+func Plural(n int64, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}
+
+// Count is n followed by noun in the right number: "1 object", "3 objects".
+func Count(n int, noun string) string {
+	return strconv.Itoa(n) + " " + Plural(int64(n), noun)
+}
