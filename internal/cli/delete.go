@@ -144,7 +144,6 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	return nil
 }
 
-
 // flowLogObjects is the target of a flow log's objects.
 func flowLogObjects(fl flowlog.FlowLog) objectTarget {
 	return objectTarget{bucket: fl.Bucket, prefix: fl.Prefix, name: fl.Name}

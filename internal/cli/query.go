@@ -193,7 +193,6 @@ func queryRun(cmd *cobra.Command, f *Factory, opts *queryOptions, args []string)
 	return err
 }
 
-
 // runPrint prints matching records; with --follow it then keeps polling
 // the sources for new objects and prints theirs, until interrupted.
 func runPrint(cmd *cobra.Command, f *Factory, q *query.Query, format output.Format, plan *query.Plan, opts *queryOptions, sources *sourceSet, bar *progress) (query.Stats, error) {
