@@ -20,6 +20,8 @@ import (
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/flowlog/flowlog/internal/config"
 )
 
 // busyTimeout is how long a connection waits for another process's write
@@ -37,19 +39,12 @@ type Engine struct {
 	now func() time.Time
 }
 
-// DefaultPath is $XDG_DATA_HOME/flowlog/flowlog.db, or
-// ~/.local/share/flowlog/flowlog.db when XDG_DATA_HOME is unset. A relative
-// XDG_DATA_HOME is ignored, as the XDG spec asks.
-func DefaultPath() (string, error) {
-	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, "flowlog", "flowlog.db"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("locate database: %w", err)
-	}
-	return filepath.Join(home, ".local", "share", "flowlog", "flowlog.db"), nil
-}
+// DefaultPath is the database's path when no setting names one.
+//
+// Deprecated: use config.Settings.DBPath, which config.Load sets to this
+// path when no setting names one; DefaultPath stays until its last caller
+// (cli's flow log completion) moves.
+func DefaultPath() (string, error) { return config.DefaultDBPath() }
 
 // Open opens the database at path, creating it and its directory on first
 // use, and brings its schema up to date. Flow log configurations name
