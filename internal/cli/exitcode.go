@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/iostreams"
@@ -54,12 +55,13 @@ func exitCode(err error) int {
 	var ve *flowlog.ValidationError
 	var re *engine.RuleError
 	var ae *engine.AmbiguousError
+	var ce *config.Error
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
 		return ue.Code
-	case errors.As(err, &ve), errors.As(err, &ae):
+	case errors.As(err, &ve), errors.As(err, &ae), errors.As(err, &ce):
 		return ExitUsage
 	case errors.As(err, &re):
 		return ExitRule
