@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
 	"github.com/flowlog/flowlog/internal/output"
 )
@@ -27,12 +26,6 @@ with the access key masked; secret keys are never printed.`,
 			if err != nil {
 				return err
 			}
-			db := cfg.DBPath
-			if db == "" {
-				if db, err = engine.DefaultPath(); err != nil {
-					return err
-				}
-			}
 			format, err := f.outputFormat(output.Table, output.Formats...)
 			if err != nil {
 				return err
@@ -42,7 +35,7 @@ with the access key masked; secret keys are never printed.`,
 				return err
 			}
 			rows := [][2]string{
-				{"db", db},
+				{"db", cfg.DBPath},
 				{"config_file", cfg.ConfigFile},
 				{"output", cfg.Output},
 				{"profile", cfg.Profile},

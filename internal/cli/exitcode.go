@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/query"
@@ -63,12 +64,13 @@ func exitCode(err error) int {
 	var re *engine.RuleError
 	var ae *engine.AmbiguousError
 	var se *query.SpecError
+	var ce *config.Error
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
 		return ue.Code
-	case errors.As(err, &ve), errors.As(err, &ae), errors.As(err, &se):
+	case errors.As(err, &ve), errors.As(err, &ae), errors.As(err, &se), errors.As(err, &ce):
 		return ExitUsage
 	case errors.As(err, &re):
 		return ExitRule

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/iostreams"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
@@ -18,7 +18,7 @@ type Factory struct {
 
 	// Config returns the resolved settings; set by the root command once the
 	// flags are parsed.
-	Config func() (*Config, error)
+	Config func() (*config.Settings, error)
 
 	engine *engine.Engine
 	stores map[string]*s3store.Store
@@ -34,13 +34,7 @@ func (f *Factory) Engine(ctx context.Context) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := cfg.DBPath
-	if path == "" {
-		if path, err = engine.DefaultPath(); err != nil {
-			return nil, fmt.Errorf("locate database: %w", err)
-		}
-	}
-	e, err := engine.Open(ctx, path)
+	e, err := engine.Open(ctx, cfg.DBPath)
 	if err != nil {
 		return nil, err
 	}

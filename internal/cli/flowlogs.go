@@ -134,13 +134,7 @@ func completeFlowLogs(f *Factory) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		path := cfg.DBPath
-		if path == "" {
-			if path, err = engine.DefaultPath(); err != nil {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-		}
-		if _, err := os.Stat(path); err != nil {
+		if _, err := os.Stat(cfg.DBPath); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		e, err := f.Engine(cmd.Context())

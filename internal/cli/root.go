@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/iostreams"
 )
 
@@ -96,10 +97,10 @@ one flow log per resource, no change after creation.`,
 	}
 
 	var once sync.Once
-	var cfg *Config
+	var cfg *config.Settings
 	var cfgErr error
-	f.Config = func() (*Config, error) {
-		once.Do(func() { cfg, cfgErr = loadConfig(root.PersistentFlags()) })
+	f.Config = func() (*config.Settings, error) {
+		once.Do(func() { cfg, cfgErr = config.Load(setFlags(root.PersistentFlags()), os.LookupEnv) })
 		return cfg, cfgErr
 	}
 

@@ -20,6 +20,7 @@ import (
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
+
 )
 
 // busyTimeout is how long a connection waits for another process's write
@@ -35,20 +36,6 @@ type Engine struct {
 
 	mu  sync.Mutex
 	now func() time.Time
-}
-
-// DefaultPath is $XDG_DATA_HOME/flowlog/flowlog.db, or
-// ~/.local/share/flowlog/flowlog.db when XDG_DATA_HOME is unset. A relative
-// XDG_DATA_HOME is ignored, as the XDG spec asks.
-func DefaultPath() (string, error) {
-	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, "flowlog", "flowlog.db"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("locate database: %w", err)
-	}
-	return filepath.Join(home, ".local", "share", "flowlog", "flowlog.db"), nil
 }
 
 // Open opens the database at path, creating it and its directory on first

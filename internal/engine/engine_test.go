@@ -36,27 +36,6 @@ func rawDB(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-func TestDefaultPath(t *testing.T) {
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-
-	t.Setenv("XDG_DATA_HOME", "/data")
-	if got, err := DefaultPath(); err != nil || got != "/data/flowlog/flowlog.db" {
-		t.Errorf("with XDG_DATA_HOME: %q, %v", got, err)
-	}
-
-	want := filepath.Join(home, ".local", "share", "flowlog", "flowlog.db")
-	t.Setenv("XDG_DATA_HOME", "")
-	if got, err := DefaultPath(); err != nil || got != want {
-		t.Errorf("without XDG_DATA_HOME: %q, %v; want %q", got, err, want)
-	}
-
-	t.Setenv("XDG_DATA_HOME", "relative/dir")
-	if got, err := DefaultPath(); err != nil || got != want {
-		t.Errorf("relative XDG_DATA_HOME: %q, %v; want %q", got, err, want)
-	}
-}
-
 func TestOpenCreatesPrivateFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "flowlog")
 	path := filepath.Join(dir, "flowlog.db")
