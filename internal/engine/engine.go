@@ -20,7 +20,6 @@ import (
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
-
 )
 
 // busyTimeout is how long a connection waits for another process's write
