@@ -3,6 +3,7 @@ package examples
 import (
 	"bytes"
 	"context"
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,7 +102,7 @@ func TestBucketIsReproducible(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	args := []string{"simulate", "--out", out, "--prefix", "flowlogs", "--name", "webserver01",
 		"--records-per-object", "50", "--seed", "1", "--from", "2026-11-24T00:00:00Z", "--duration", "40m"}
-	if code := cli.Run(context.Background(), &cli.Factory{IO: ios, Now: time.Now}, cli.BuildInfo{}, args); code != 0 {
+	if code := cli.Run(context.Background(), &cmdutil.Factory{IO: ios, Now: time.Now}, cli.BuildInfo{}, args); code != 0 {
 		t.Fatalf("flowlog %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 	}
 	const fix = "regenerate with the command in examples/README.md and update its numbers"

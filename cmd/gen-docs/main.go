@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,7 +97,7 @@ func moduleRoot() (string, error) {
 // opens nothing: the root command only installs a Config function that
 // reads the settings when a command runs.
 func newTree() *cobra.Command {
-	root := cli.NewRootCmd(&cli.Factory{IO: iostreams.System(), Now: time.Now}, cli.BuildInfo{Version: "dev"})
+	root := cli.NewRootCmd(&cmdutil.Factory{IO: iostreams.System(), Now: time.Now}, cli.BuildInfo{Version: "dev"})
 	// cobra adds its 'completion' command only when the binary runs; add it
 	// here too so the reference documents how to install the scripts.
 	root.InitDefaultCompletionCmd()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"os"
 	"path/filepath"
 	"slices"
@@ -189,7 +190,7 @@ func TestDynamicCompletion(t *testing.T) {
 func runCLI(t *testing.T, args ...string) string {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	f := &cli.Factory{IO: ios, Now: time.Now}
+	f := &cmdutil.Factory{IO: ios, Now: time.Now}
 	if code := cli.Run(context.Background(), f, cli.BuildInfo{Version: "dev"}, args); code != 0 {
 		t.Fatalf("flowlog %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 	}

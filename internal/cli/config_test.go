@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,7 +32,7 @@ func TestSettingsErrorsAreUsage(t *testing.T) {
 				"hint: define it under 'profiles:' in the config file (see 'flowlog help configuration'); known: local\n"},
 	} {
 		ios, _, _, errOut := iostreams.Test()
-		code := Run(context.Background(), &Factory{IO: ios, Now: time.Now}, BuildInfo{Version: "test"}, tt.args)
+		code := Run(context.Background(), &cmdutil.Factory{IO: ios, Now: time.Now}, BuildInfo{Version: "test"}, tt.args)
 		if code != ExitUsage || errOut.String() != tt.stderr {
 			t.Errorf("%v: exit %d, stderr\n%s\nwant exit %d, stderr\n%s", tt.args, code, errOut, ExitUsage, tt.stderr)
 		}

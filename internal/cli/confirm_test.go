@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func runCLI(t *testing.T, db string, tty bool, stdin string, args ...string) (in
 	ios, in, out, errOut := iostreams.Test()
 	ios.SetTTY(tty, tty, tty)
 	in.WriteString(stdin)
-	f := &Factory{IO: ios, Now: time.Now}
+	f := &cmdutil.Factory{IO: ios, Now: time.Now}
 	code := Run(context.Background(), f, BuildInfo{Version: "test"}, append([]string{"--db", db}, args...))
 	return code, out.String(), errOut.String()
 }

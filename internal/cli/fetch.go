@@ -86,7 +86,7 @@ func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string)
 	if err != nil {
 		return err
 	}
-	sources, err := f.resolveSources(ctx, args, opts.flowLogs, sourceRules{objectsOnly: "fetch downloads objects"})
+	sources, err := f.resolveSources(ctx, args, opts.flowLogs, sourceRules{ObjectsOnly: "fetch downloads objects"})
 	if err != nil {
 		return err
 	}

@@ -14,28 +14,33 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	"github.com/flowlog/flowlog/internal/cli/create"
+	"github.com/flowlog/flowlog/internal/cli/get"
+	"github.com/flowlog/flowlog/internal/cli/inplace"
+	"github.com/flowlog/flowlog/internal/cli/list"
+	"github.com/flowlog/flowlog/internal/cli/prune"
+	"github.com/flowlog/flowlog/internal/cli/query"
+	"github.com/flowlog/flowlog/internal/cli/replace"
+	"github.com/flowlog/flowlog/internal/cli/version"
 	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/iostreams"
 )
 
 // BuildInfo is set at link time by the release build.
-type BuildInfo struct {
-	Version string
-	Commit  string
-	Date    string
-}
+type BuildInfo = version.Build
 
 // Execute runs flowlog with args and returns the exit code.
 func Execute(build BuildInfo, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f := &Factory{IO: iostreams.System(), Now: time.Now}
+	f := &cmdutil.Factory{IO: iostreams.System(), Now: time.Now}
 	return Run(ctx, f, build, args)
 }
 
 // Run executes the command tree with a given Factory; tests call it
 // in-process.
-func Run(ctx context.Context, f *Factory, build BuildInfo, args []string) int {
+func Run(ctx context.Context, f *cmdutil.Factory, build BuildInfo, args []string) int {
 	root := NewRootCmd(f, build)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
@@ -44,19 +49,19 @@ func Run(ctx context.Context, f *Factory, build BuildInfo, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		// cobra reports an unknown verb as a plain error; it is a usage error.
-		err = &UserError{Err: err, Code: ExitUsage, Advice: "see 'flowlog --help'"}
+		err = &cmdutil.UserError{Err: err, Code: cmdutil.ExitUsage, Advice: "see 'flowlog --help'"}
 	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
-		printError(f.IO.ErrOut, err)
+		cmdutil.PrintError(f.IO.ErrOut, err)
 	}
-	return exitCode(err)
+	return cmdutil.ExitCode(err)
 }
 
 // NewRootCmd builds the whole command tree.
-func NewRootCmd(f *Factory, build BuildInfo) *cobra.Command {
+func NewRootCmd(f *cmdutil.Factory, build BuildInfo) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "flowlog",
 		Short: "Manage and query cloud flow logs",
@@ -84,7 +89,7 @@ one flow log per resource, no change after creation.`,
 	pf.Bool("debug", false, "log each object storage request (method, URL, status, time; never credentials) to stderr")
 	pf.Bool("path-style", false, "path-style bucket addressing (automatic for IP and localhost endpoints; env FLOWLOG_PATH_STYLE)")
 
-	registerEnumCompletion(root, "region", "de", "eu-central-2", "eu-south-2")
+	cmdutil.RegisterEnumCompletion(root, "region", "de", "eu-central-2", "eu-south-2")
 	err := root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		formats := []string{"table", "json", "ndjson", "csv"}
 		if cmd.Name() == "query" {
@@ -99,44 +104,43 @@ one flow log per resource, no change after creation.`,
 	var once sync.Once
 	var cfg *config.Settings
 	var cfgErr error
-	f.Config = func() (*config.Settings, error) {
+	f.Settings = func() (*config.Settings, error) {
 		once.Do(func() { cfg, cfgErr = config.Load(setFlags(root.PersistentFlags()), os.LookupEnv) })
 		return cfg, cfgErr
 	}
 
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &UserError{Err: err, Code: ExitUsage, Advice: "see '" + cmd.CommandPath() + " --help'"}
+		return &cmdutil.UserError{Err: err, Code: cmdutil.ExitUsage, Advice: "see '" + cmd.CommandPath() + " --help'"}
 	})
 
 	root.AddGroup(
 		&cobra.Group{ID: "config", Title: "Flow log configurations:"},
 		&cobra.Group{ID: "records", Title: "Flow log records:"},
 	)
+	lf := &Factory{f}
 	for _, cmd := range []*cobra.Command{
-		newCreateCmd(f),
-		newListCmd(f),
-		newGetCmd(f),
-		newDeleteCmd(f),
-		newReplaceCmd(f),
+		create.NewCmdCreate(f, nil),
+		list.NewCmdList(f, nil),
+		get.NewCmdGet(f, nil),
+		newDeleteCmd(lf),
+		replace.NewCmdReplace(f, nil),
 	} {
 		cmd.GroupID = "config"
 		root.AddCommand(cmd)
 	}
-	root.AddCommand(newQueryCmd(f), newSimulateCmd(f), newFetchCmd(f))
-	root.AddCommand(newPruneCmd(f), newRetentionCmd(f), newBucketCmd(f))
-	root.AddCommand(newInPlaceChangeCmds()...)
-	root.AddCommand(newVersionCmd(f, build), newConfigCmd(f))
+	for _, cmd := range []*cobra.Command{
+		query.NewCmdQuery(f, nil),
+		newSimulateCmd(lf),
+		newFetchCmd(lf),
+		prune.NewCmdPrune(f, nil),
+		newRetentionCmd(lf),
+		newBucketCmd(lf),
+	} {
+		cmd.GroupID = "records"
+		root.AddCommand(cmd)
+	}
+	root.AddCommand(inplace.NewCmds()...)
+	root.AddCommand(version.NewCmdVersion(f, build), newConfigCmd(lf))
 	root.AddCommand(helpTopics()...)
 	return root
-}
-
-// argsUsage wraps a positional-argument validator so its error is a usage
-// error (exit 2) with a pointer to help.
-func argsUsage(validate cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := validate(cmd, args); err != nil {
-			return &UserError{Err: err, Code: ExitUsage, Advice: "see '" + cmd.CommandPath() + " --help'"}
-		}
-		return nil
-	}
 }

@@ -64,3 +64,9 @@ func (o Objects) Holds(key string) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// ObjectsURL names the objects fl writes as a pattern in its bucket:
+// "s3://my-logs/web/web01-*".
+func (f FlowLog) ObjectsURL() string {
+	return "s3://" + f.Bucket + "/" + Objects{Prefix: f.Prefix, Name: f.Name}.String()
+}

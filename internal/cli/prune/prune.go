@@ -1,8 +1,9 @@
-package cli
+// Package prune is 'flowlog prune': delete flow log objects older than an
+// age, from buckets and folders.
+package prune
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,23 +11,29 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/flowlog"
-	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/prune"
 	"github.com/flowlog/flowlog/internal/timespec"
 )
 
-type pruneOptions struct {
-	flowLogs  []string
-	name      string
-	olderThan string
-	dryRun    bool
-	yes       bool
+// Options are the parsed flags and arguments of 'flowlog prune'.
+type Options struct {
+	Factory *cmdutil.Factory
+
+	Sources   []string // SOURCE...
+	FlowLogs  []string // --flowlog
+	Name      string
+	OlderThan string
+	DryRun    bool
+	Yes       bool
 }
 
-func newPruneCmd(f *Factory) *cobra.Command {
-	opts := &pruneOptions{}
+// NewCmdPrune builds the command; runF, when not nil, runs instead of
+// pruneRun.
+func NewCmdPrune(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "prune (--flowlog NAME... | SOURCE... [--name NAME]) --older-than AGE [--dry-run]",
 		Short: "Delete flow log objects older than a given age",
@@ -46,61 +53,65 @@ To have the storage expire objects by itself, see 'flowlog retention'.`,
 		Example: `  flowlog prune --flowlog web-ingress --older-than 90d --dry-run
   flowlog prune s3://my-logs/web --older-than 2w --yes
   flowlog prune ./logs --older-than 30d`,
-		GroupID: "records",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return pruneRun(cmd.Context(), f, opts, args)
+			opts.Sources = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return pruneRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.flowLogs, "flowlog", nil, "prune the objects of a configured flow log, by `NAME|ID` (repeatable)")
-	fl.StringVar(&opts.name, "name", "", "with SOURCE: only the objects of the flow log named `NAME`")
-	fl.StringVar(&opts.olderThan, "older-than", "", "delete objects whose key time is older than `AGE` (30d, 12h, 2w, or a time)")
-	fl.BoolVar(&opts.dryRun, "dry-run", false, "list what would be deleted; delete nothing")
-	fl.BoolVarP(&opts.yes, "yes", "y", false, "delete without asking")
-	cmd.RegisterFlagCompletionFunc("flowlog", completeFlowLogs(f))
+	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "prune the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	fl.StringVar(&opts.Name, "name", "", "with SOURCE: only the objects of the flow log named `NAME`")
+	fl.StringVar(&opts.OlderThan, "older-than", "", "delete objects whose key time is older than `AGE` (30d, 12h, 2w, or a time)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be deleted; delete nothing")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking")
+	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	return cmd
 }
 
 // parseOlderThan turns --older-than into the cutoff time.
 func parseOlderThan(s string, now time.Time) (time.Time, error) {
 	if s == "" {
-		return time.Time{}, usageErrorf("--older-than is required: how old objects must be to go (30d, 12h, 2w, or a time)")
+		return time.Time{}, cmdutil.UsageErrorf("--older-than is required: how old objects must be to go (30d, 12h, 2w, or a time)")
 	}
 	if strings.Trim(s, "0123456789") == "" {
 		// timespec.Parse reads plain digits as unix seconds; here they
 		// are more likely days without their unit.
-		return time.Time{}, usageErrorf("--older-than %s: give a unit, as in %sd for days", s, s)
+		return time.Time{}, cmdutil.UsageErrorf("--older-than %s: give a unit, as in %sd for days", s, s)
 	}
 	t, err := timespec.Parse(s, now)
 	if err != nil {
-		return time.Time{}, usageErrorf("--older-than: %v", err)
+		return time.Time{}, cmdutil.UsageErrorf("--older-than: %v", err)
 	}
 	if t.After(now) {
-		return time.Time{}, usageErrorf("--older-than %s is in the future: it would delete every object", s)
+		return time.Time{}, cmdutil.UsageErrorf("--older-than %s is in the future: it would delete every object", s)
 	}
 	return t, nil
 }
 
-func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string) error {
-	cutoff, err := parseOlderThan(opts.olderThan, f.Now())
+func pruneRun(ctx context.Context, opts *Options) error {
+	f := opts.Factory
+	cutoff, err := parseOlderThan(opts.OlderThan, f.Now())
 	if err != nil {
 		return err
 	}
 	switch {
-	case len(opts.flowLogs) > 0 && opts.name != "":
-		return usageErrorf("--name goes with SOURCE; --flowlog already names the flow log")
-	case len(opts.flowLogs) == 0 && len(args) == 0:
-		return usageErrorf("name what to prune: --flowlog NAME, s3://BUCKET[/PREFIX] or a folder")
-	case opts.name != "":
-		if err := flowlog.ValidateName(opts.name); err != nil {
+	case len(opts.FlowLogs) > 0 && opts.Name != "":
+		return cmdutil.UsageErrorf("--name goes with SOURCE; --flowlog already names the flow log")
+	case len(opts.FlowLogs) == 0 && len(opts.Sources) == 0:
+		return cmdutil.UsageErrorf("name what to prune: --flowlog NAME, s3://BUCKET[/PREFIX] or a folder")
+	case opts.Name != "":
+		if err := flowlog.ValidateName(opts.Name); err != nil {
 			return err
 		}
 	}
-	sources, err := f.resolveSources(ctx, args, opts.flowLogs, sourceRules{objectsOnly: "prune deletes objects", name: opts.name})
+	sources, err := cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{ObjectsOnly: "prune deletes objects", Name: opts.Name})
 	if err != nil {
 		return err
 	}
-	format, err := f.outputFormat(output.Table, output.Formats...)
+	format, err := cmdutil.OutputFormat(f, output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}
@@ -109,7 +120,7 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 	var plans []*prune.Plan
 	var wheres []string
 	n, size := 0, int64(0)
-	for _, objs := range sources.objectSets() {
+	for _, objs := range sources.ObjectSets() {
 		plan, err := prune.Select(ctx, objs, cutoff)
 		if err != nil {
 			return err
@@ -131,7 +142,7 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 	if n == 0 {
 		return nil
 	}
-	if opts.dryRun {
+	if opts.DryRun {
 		var all []prune.Object
 		for _, plan := range plans {
 			all = append(all, plan.Objects...)
@@ -143,13 +154,13 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 		return nil
 	}
 	question := fmt.Sprintf("delete %s (%s) from %s?", output.Count(n, "object"), humanize.IBytes(uint64(size)), strings.Join(wheres, ", "))
-	if err := f.confirm(opts.yes, question); err != nil {
+	if err := cmdutil.Confirm(f.IO, opts.Yes, question); err != nil {
 		return err
 	}
 	var deleted []prune.Object
 	var firstErr error
 	for i, plan := range plans {
-		gone, err := f.deletePlan(ctx, plan, wheres[i])
+		gone, err := cmdutil.DeletePlan(ctx, f, plan, wheres[i])
 		deleted = append(deleted, gone...)
 		if err != nil {
 			firstErr = err
@@ -165,7 +176,7 @@ func pruneRun(ctx context.Context, f *Factory, opts *pruneOptions, args []string
 }
 
 // printLeftAlone says what the listing found and kept.
-func printLeftAlone(f *Factory, plan *prune.Plan, named bool) {
+func printLeftAlone(f *cmdutil.Factory, plan *prune.Plan, named bool) {
 	var parts []string
 	if plan.Newer > 0 {
 		parts = append(parts, output.Count(plan.Newer, "newer object"))
@@ -190,7 +201,7 @@ func printLeftAlone(f *Factory, plan *prune.Plan, named bool) {
 // pruneKeys are the JSON and CSV keys of an object prune lists.
 var pruneKeys = []string{"key", "time", "size"}
 
-func printPruneObjects(f *Factory, format output.Format, objs []prune.Object) error {
+func printPruneObjects(f *cmdutil.Factory, format output.Format, objs []prune.Object) error {
 	w, err := output.NewWriter(format, f.IO.Out, pruneKeys, output.Options{})
 	if err != nil {
 		return err
@@ -201,58 +212,4 @@ func printPruneObjects(f *Factory, format output.Format, objs []prune.Object) er
 		}
 	}
 	return w.Close()
-}
-
-// maxFailuresShown bounds the failed keys listed on stderr.
-const maxFailuresShown = 10
-
-// deletePlan deletes what a plan chose, reports on stderr, and returns the
-// objects deleted. The error names the keys that could not be deleted.
-func (f *Factory) deletePlan(ctx context.Context, plan *prune.Plan, where string) ([]prune.Object, error) {
-	bar := f.newProgress(len(plan.Objects), false)
-	done := 0
-	res, err := plan.Delete(ctx, func(n int) {
-		for ; done < n; done++ {
-			bar.done(0)
-		}
-	})
-	bar.finish()
-
-	failed := make(map[string]bool, len(res.Failed))
-	for _, k := range res.Failed {
-		failed[k.Key] = true
-	}
-	var deleted []prune.Object
-	var bytes int64
-	for _, o := range plan.Objects[:len(plan.Objects)-res.NotTried] {
-		if !failed[o.Key] {
-			deleted = append(deleted, o)
-			bytes += o.Size
-		}
-	}
-	w := f.IO.ErrOut
-	fmt.Fprintf(w, "deleted %s (%s) from %s\n", output.Count(len(deleted), "object"), humanize.IBytes(uint64(bytes)), where)
-	for i, k := range res.Failed {
-		if i == maxFailuresShown {
-			fmt.Fprintf(w, "  … and %d more\n", len(res.Failed)-maxFailuresShown)
-			break
-		}
-		fmt.Fprintf(w, "  not deleted: %s: %v\n", k.Key, k.Err)
-	}
-	if res.NotTried > 0 {
-		fmt.Fprintf(w, "stopped: %s not tried\n", output.Count(res.NotTried, "object"))
-	}
-	var de *objstore.DeleteError
-	if errors.As(err, &de) {
-		return deleted, withHint(fmt.Errorf("%s: %w", where, err), "run the same prune again to retry; "+storageHintOr(err, "objects already deleted are not listed again"))
-	}
-	return deleted, err
-}
-
-// storageHintOr is the storage hint for err, or def.
-func storageHintOr(err error, def string) string {
-	if h := storageHint(err); h != "" {
-		return h
-	}
-	return def
 }

@@ -1,4 +1,4 @@
-package cli
+package cmdutil
 
 import (
 	"strings"
@@ -12,35 +12,34 @@ func TestProgressOnlyOnATerminalForManyObjects(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	t.Setenv("TERM", "xterm")
 	ios, _, _, errOut := iostreams.Test()
-	f := &Factory{IO: ios, Now: time.Now}
 
 	// Not a terminal: nothing is drawn.
-	bar := f.newProgress(100, false)
-	bar.done(0)
-	bar.finish()
+	bar := NewProgress(ios, 100, false)
+	bar.Done(0)
+	bar.Finish()
 	if errOut.Len() != 0 || bar.bar != nil {
 		t.Fatalf("progress drawn off a terminal: %q", errOut.String())
 	}
 
 	ios.SetTTY(false, false, true)
-	if b := f.newProgress(minObjectsForProgress-1, false); b.bar != nil {
+	if b := NewProgress(ios, minObjectsForProgress-1, false); b.bar != nil {
 		t.Error("a bar for a handful of objects")
 	}
-	if b := f.newProgress(100, true); b.bar != nil {
+	if b := NewProgress(ios, 100, true); b.bar != nil {
 		t.Error("a bar under --follow, which never ends")
 	}
 	t.Setenv("NO_COLOR", "1")
-	if b := f.newProgress(100, false); b.bar != nil {
+	if b := NewProgress(ios, 100, false); b.bar != nil {
 		t.Error("a bar despite NO_COLOR")
 	}
 	t.Setenv("NO_COLOR", "")
 
-	bar = f.newProgress(100, false)
+	bar = NewProgress(ios, 100, false)
 	for range 60 {
-		bar.done(0)
+		bar.Done(0)
 	}
 	time.Sleep(300 * time.Millisecond) // mpb refreshes every 150ms
-	bar.finish()
+	bar.Finish()
 	if !strings.Contains(errOut.String(), "objects ") || !strings.Contains(errOut.String(), "/100") {
 		t.Errorf("no progress drawn on a terminal: %q", errOut.String())
 	}

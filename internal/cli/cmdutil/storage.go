@@ -1,4 +1,4 @@
-package cli
+package cmdutil
 
 import (
 	"context"
@@ -10,13 +10,13 @@ import (
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
 )
 
-// Store returns the S3 store of a bucket, configured from the settings; one
+// Store returns the store of a bucket, configured from the settings; one
 // per bucket for the life of the command.
-func (f *Factory) Store(ctx context.Context, bucket string) (*s3store.Store, error) {
+func (f *Factory) Store(ctx context.Context, bucket string) (objstore.Store, error) {
 	if s, ok := f.stores[bucket]; ok {
 		return s, nil
 	}
-	cfg, err := f.Config()
+	cfg, err := f.Settings()
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (f *Factory) Store(ctx context.Context, bucket string) (*s3store.Store, err
 		return nil, &UserError{Err: err, Code: ExitUsage}
 	}
 	if f.stores == nil {
-		f.stores = map[string]*s3store.Store{}
+		f.stores = map[string]objstore.Store{}
 	}
 	f.stores[bucket] = s
 	return s, nil
@@ -68,7 +68,7 @@ func storageExitCode(err error) (int, bool) {
 }
 
 // storageHint says what to do about an object storage error.
-func storageHint(err error) string {
+func StorageHint(err error) string {
 	switch {
 	case errors.Is(err, objstore.ErrAccessDenied):
 		return "check the credentials ('flowlog config show' tells where they come from), --endpoint/--region, and the bucket's permissions"
@@ -78,4 +78,37 @@ func storageHint(err error) string {
 		return "check --endpoint/--region (or the profile) and the network"
 	}
 	return ""
+}
+
+// bucketChecker is a store that can say whether its bucket exists.
+type bucketChecker interface {
+	BucketExists(ctx context.Context) error
+}
+
+// VerifyBucket checks that a flow log's bucket exists and is reachable, when
+// the user has said where object storage is, as the service requires.
+func VerifyBucket(ctx context.Context, f *Factory, bucket string, skip bool) error {
+	cfg, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	if skip || !cfg.StorageConfigured() {
+		return nil
+	}
+	store, err := f.Store(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	checker, ok := store.(bucketChecker)
+	if !ok {
+		return nil
+	}
+	if err := checker.BucketExists(ctx); err != nil {
+		return &UserError{
+			Err:    err,
+			Code:   ExitCode(err),
+			Advice: StorageHint(err) + "; --no-verify skips this check",
+		}
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package cli
+package cmdutil
 
 import (
 	"context"
@@ -22,7 +22,7 @@ var flowLogKeys = []string{
 // flowLogTableColumns are the narrower columns a table shows.
 var flowLogTableColumns = []string{"id", "name", "resource", "direction", "action", "bucket", "state", "created"}
 
-func optional(s string) output.Value {
+func Optional(s string) output.Value {
 	if s == "" {
 		return output.Value{}
 	}
@@ -47,23 +47,23 @@ func flowLogRow(f flowlog.FlowLog, format output.Format) []output.Value {
 		output.Str(f.Name),
 		output.Str(string(f.ResourceType)),
 		output.Str(f.ResourceID),
-		optional(f.DatacenterID),
-		optional(f.ServerID),
+		Optional(f.DatacenterID),
+		Optional(f.ServerID),
 		output.Str(string(f.Direction)),
 		output.Str(string(f.Action)),
 		output.Str(f.Bucket),
-		optional(f.Prefix),
+		Optional(f.Prefix),
 		output.Str(string(f.State)),
 		output.TimeValue(f.CreatedAt),
 	}
 }
 
-// outputFormat resolves -o, the one way every command chooses its format:
+// OutputFormat resolves -o, the one way every command chooses its format:
 // the format asked for, if the command offers it; otherwise a table on a
 // terminal and onPipe elsewhere (raw record lines for a query of records,
 // so that '| awk' keeps working; a table for the rest).
-func (f *Factory) outputFormat(onPipe output.Format, allowed ...output.Format) (output.Format, error) {
-	cfg, err := f.Config()
+func OutputFormat(f *Factory, onPipe output.Format, allowed ...output.Format) (output.Format, error) {
+	cfg, err := f.Settings()
 	if err != nil {
 		return "", err
 	}
@@ -75,15 +75,15 @@ func (f *Factory) outputFormat(onPipe output.Format, allowed ...output.Format) (
 	}
 	format, err := output.ParseFormat(cfg.Output, allowed...)
 	if err != nil {
-		return "", usageErrorf("-o: %v", err)
+		return "", UsageErrorf("-o: %v", err)
 	}
 	return format, nil
 }
 
-// printFlowLogs prints flow logs in the chosen format. one makes JSON print a
+// PrintFlowLogs prints flow logs in the chosen format. one makes JSON print a
 // single object rather than an array (for get and create).
-func (f *Factory) printFlowLogs(logs []flowlog.FlowLog, one bool) error {
-	format, err := f.outputFormat(output.Table, output.Formats...)
+func PrintFlowLogs(f *Factory, logs []flowlog.FlowLog, one bool) error {
+	format, err := OutputFormat(f, output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}
@@ -103,9 +103,9 @@ func (f *Factory) printFlowLogs(logs []flowlog.FlowLog, one bool) error {
 	return w.Close()
 }
 
-// resolveFlowLogs looks up every reference (id or name) before anything is
+// ResolveFlowLogs looks up every reference (id or name) before anything is
 // changed, so a typo in the third argument deletes nothing.
-func resolveFlowLogs(ctx context.Context, e *engine.Engine, refs []string) ([]flowlog.FlowLog, error) {
+func ResolveFlowLogs(ctx context.Context, e *engine.Engine, refs []string) ([]flowlog.FlowLog, error) {
 	seen := map[string]bool{}
 	var logs []flowlog.FlowLog
 	for _, ref := range refs {
@@ -121,16 +121,16 @@ func resolveFlowLogs(ctx context.Context, e *engine.Engine, refs []string) ([]fl
 	return logs, nil
 }
 
-// completeFlowLogs offers the names and ids of configured flow logs. It
+// CompleteFlowLogs offers the names and ids of configured flow logs. It
 // never creates the database: pressing TAB must not leave a file behind.
 // A command taking one flow log offers nothing after the first; one taking
 // several leaves out those already named.
-func completeFlowLogs(f *Factory) cobra.CompletionFunc {
+func CompleteFlowLogs(f *Factory) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if cmd.Args != nil && cmd.Args(cmd, append(args, "x")) != nil && len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		cfg, err := f.Config()
+		cfg, err := f.Settings()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -160,9 +160,9 @@ func completeFlowLogs(f *Factory) cobra.CompletionFunc {
 	}
 }
 
-// completeList completes the last item of a comma-separated list from
+// CompleteList completes the last item of a comma-separated list from
 // values, keeping the items before it: "srcaddr,d" offers "srcaddr,dstaddr".
-func completeList(values ...string) cobra.CompletionFunc {
+func CompleteList(values ...string) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		done := ""
 		if i := strings.LastIndexByte(toComplete, ','); i >= 0 {

@@ -1,4 +1,4 @@
-package cli
+package cmdutil
 
 import (
 	"context"
@@ -7,21 +7,23 @@ import (
 	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/iostreams"
-	"github.com/flowlog/flowlog/internal/objstore/s3store"
+	"github.com/flowlog/flowlog/internal/objstore"
 )
 
-// Factory hands commands what they depend on, so a test can hand in its own
-// streams, clock or engine.
+// Factory hands commands what they depend on, and nothing else: the
+// streams, the clock, the settings, the configuration engine and the store
+// of a bucket. A test hands in its own. Command logic is never a method of
+// it: the functions of this package take it as an argument.
 type Factory struct {
 	IO  *iostreams.IOStreams
 	Now func() time.Time
 
-	// Config returns the resolved settings; set by the root command once the
-	// flags are parsed.
-	Config func() (*config.Settings, error)
+	// Settings returns the resolved settings; set by the root command once
+	// the flags are parsed.
+	Settings func() (*config.Settings, error)
 
 	engine *engine.Engine
-	stores map[string]*s3store.Store
+	stores map[string]objstore.Store
 }
 
 // Engine opens the configuration database on first use and keeps it open
@@ -30,7 +32,7 @@ func (f *Factory) Engine(ctx context.Context) (*engine.Engine, error) {
 	if f.engine != nil {
 		return f.engine, nil
 	}
-	cfg, err := f.Config()
+	cfg, err := f.Settings()
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package cli
+package cmdutil
 
 import (
 	"context"
@@ -39,13 +39,13 @@ func (e *UserError) Unwrap() error { return e.Err }
 func (e *UserError) Hint() string { return e.Advice }
 
 // usageErrorf makes an invalid-input error (exit 2).
-func usageErrorf(format string, args ...any) error {
+func UsageErrorf(format string, args ...any) error {
 	return &UserError{Err: fmt.Errorf(format, args...), Code: ExitUsage}
 }
 
 // withHint attaches a hint to err, keeping its exit code.
-func withHint(err error, hint string) error {
-	return &UserError{Err: err, Code: exitCode(err), Advice: hint}
+func WithHint(err error, hint string) error {
+	return &UserError{Err: err, Code: ExitCode(err), Advice: hint}
 }
 
 // hinter is an error that knows what the user can do about it. Every hint
@@ -58,7 +58,7 @@ type hinter interface{ Hint() string }
 type detailer interface{ Detail() string }
 
 // exitCode maps an error to the documented exit codes.
-func exitCode(err error) int {
+func ExitCode(err error) int {
 	var ue *UserError
 	var ve *flowlog.ValidationError
 	var re *engine.RuleError
@@ -100,12 +100,12 @@ func hintOf(err error) string {
 		}
 		e = errors.Unwrap(next)
 	}
-	return storageHint(err)
+	return StorageHint(err)
 }
 
 // printError writes err to stderr: one line, any detail lines, and at most
 // one hint line.
-func printError(w io.Writer, err error) {
+func PrintError(w io.Writer, err error) {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(w, "flowlog: interrupted")
 		return
@@ -116,11 +116,11 @@ func printError(w io.Writer, err error) {
 	if errors.As(err, &d) && d.Detail() != "" {
 		fmt.Fprintln(w, d.Detail())
 	}
-	printHint(w, hintOf(err))
+	PrintHint(w, hintOf(err))
 }
 
 // printHint writes a hint line, the one form every hint takes.
-func printHint(w io.Writer, hint string) {
+func PrintHint(w io.Writer, hint string) {
 	if hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
 	}

@@ -1,4 +1,4 @@
-package cli
+package cmdutil
 
 import (
 	"context"
@@ -20,12 +20,12 @@ import (
 	"github.com/flowlog/flowlog/internal/source"
 )
 
-// sourceSet is what a command reads: single inputs (files named on the
+// Sources is what a command reads: single inputs (files named on the
 // command line, standard input) and sets of flow log objects, in the order
 // they were named.
-type sourceSet struct {
+type Sources struct {
 	items  []sourceItem
-	remote bool // some objects are in a bucket
+	Remote bool // some objects are in a bucket
 }
 
 type sourceItem struct {
@@ -33,8 +33,8 @@ type sourceItem struct {
 	objects *flowlog.Objects // a folder, bucket prefix or flow log
 }
 
-// objectSets are the sets of objects of the set, without its single inputs.
-func (s *sourceSet) objectSets() []flowlog.Objects {
+// ObjectSets are the sets of objects of the set, without its single inputs.
+func (s *Sources) ObjectSets() []flowlog.Objects {
 	var sets []flowlog.Objects
 	for _, item := range s.items {
 		if item.objects != nil {
@@ -44,56 +44,56 @@ func (s *sourceSet) objectSets() []flowlog.Objects {
 	return sets
 }
 
-// sourceRules say which SOURCE forms a command takes.
-type sourceRules struct {
-	// objectsOnly, when set, refuses files and standard input, saying what
+// SourceRules say which SOURCE forms a command takes.
+type SourceRules struct {
+	// ObjectsOnly, when set, refuses files and standard input, saying what
 	// the command does: "prune deletes objects".
-	objectsOnly string
+	ObjectsOnly string
 	// name limits each SOURCE to the objects of one flow log (--name).
-	name string
+	Name string
 }
 
-// resolveSources turns SOURCE arguments and --flowlog references into a
-// sourceSet. SOURCE is s3://BUCKET[/PREFIX], a folder, and unless the rules
+// ResolveSources turns SOURCE arguments and --flowlog references into a
+// Sources. SOURCE is s3://BUCKET[/PREFIX], a folder, and unless the rules
 // say objects only, a file or - for standard input. With neither, a query
 // reads piped standard input, or else every configured flow log.
-func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string, rules sourceRules) (*sourceSet, error) {
-	set := &sourceSet{}
+func ResolveSources(ctx context.Context, f *Factory, args, flowLogs []string, rules SourceRules) (*Sources, error) {
+	set := &Sources{}
 	stdinUsed := false
 	addObjects := func(objs flowlog.Objects) {
 		if _, ok := objs.Store.(*local.Store); !ok {
-			set.remote = true
+			set.Remote = true
 		}
 		set.items = append(set.items, sourceItem{objects: &objs})
 	}
 	for _, arg := range args {
 		switch {
 		case arg == "-":
-			if rules.objectsOnly != "" {
-				return nil, usageErrorf("%s; standard input has none", rules.objectsOnly)
+			if rules.ObjectsOnly != "" {
+				return nil, UsageErrorf("%s; standard input has none", rules.ObjectsOnly)
 			}
 			if stdinUsed {
-				return nil, usageErrorf("standard input (-) named twice")
+				return nil, UsageErrorf("standard input (-) named twice")
 			}
 			stdinUsed = true
-			in := f.stdinInput()
+			in := stdinInput(f)
 			set.items = append(set.items, sourceItem{input: &in})
 		case strings.HasPrefix(arg, "s3://"):
 			bucket, prefix, err := s3store.ParseURL(arg)
 			if err != nil {
-				return nil, usageErrorf("%s: %v", arg, err)
+				return nil, UsageErrorf("%s: %v", arg, err)
 			}
 			store, err := f.Store(ctx, bucket)
 			if err != nil {
 				return nil, err
 			}
-			addObjects(flowlog.Objects{Store: store, Prefix: strings.Trim(prefix, "/"), Name: rules.name})
+			addObjects(flowlog.Objects{Store: store, Prefix: strings.Trim(prefix, "/"), Name: rules.Name})
 		default:
 			info, err := os.Stat(arg)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
 					what := "file or folder"
-					if rules.objectsOnly != "" {
+					if rules.ObjectsOnly != "" {
 						what = "folder"
 					}
 					return nil, &UserError{Err: fmt.Errorf("%s: no such %s", arg, what), Code: ExitNotFound}
@@ -101,8 +101,8 @@ func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string, r
 				return nil, err
 			}
 			if !info.IsDir() {
-				if rules.objectsOnly != "" {
-					return nil, usageErrorf("%s is a file: %s in a folder or s3://BUCKET[/PREFIX]", arg, rules.objectsOnly)
+				if rules.ObjectsOnly != "" {
+					return nil, UsageErrorf("%s is a file: %s in a folder or s3://BUCKET[/PREFIX]", arg, rules.ObjectsOnly)
 				}
 				in := fileInput(arg)
 				set.items = append(set.items, sourceItem{input: &in})
@@ -112,21 +112,21 @@ func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string, r
 			if err != nil {
 				return nil, err
 			}
-			addObjects(flowlog.Objects{Store: store, Name: rules.name})
+			addObjects(flowlog.Objects{Store: store, Name: rules.Name})
 		}
 	}
 	for _, ref := range flowLogs {
-		objs, err := f.configuredObjects(ctx, ref)
+		objs, err := ConfiguredObjects(ctx, f, ref)
 		if err != nil {
 			return nil, err
 		}
 		addObjects(objs)
 	}
-	if len(set.items) > 0 || rules.objectsOnly != "" {
+	if len(set.items) > 0 || rules.ObjectsOnly != "" {
 		return set, nil
 	}
 	if f.IO.IsStdinPiped() {
-		in := f.stdinInput()
+		in := stdinInput(f)
 		set.items = append(set.items, sourceItem{input: &in})
 		return set, nil
 	}
@@ -156,8 +156,8 @@ func (f *Factory) resolveSources(ctx context.Context, args, flowLogs []string, r
 	return set, nil
 }
 
-// configuredObjects are the objects a configured flow log writes.
-func (f *Factory) configuredObjects(ctx context.Context, ref string) (flowlog.Objects, error) {
+// ConfiguredObjects are the objects a configured flow log writes.
+func ConfiguredObjects(ctx context.Context, f *Factory, ref string) (flowlog.Objects, error) {
 	e, err := f.Engine(ctx)
 	if err != nil {
 		return flowlog.Objects{}, err
@@ -173,9 +173,9 @@ func (f *Factory) configuredObjects(ctx context.Context, ref string) (flowlog.Ob
 	return flowlog.ObjectsOf(fl, store), nil
 }
 
-// inputs lists every location, pruned to the window, and returns all
+// Inputs lists every location, pruned to the window, and returns all
 // inputs in order.
-func (s *sourceSet) inputs(ctx context.Context, w source.Window, stats *source.Stats) ([]query.Input, error) {
+func (s *Sources) Inputs(ctx context.Context, w source.Window, stats *source.Stats) ([]query.Input, error) {
 	var inputs []query.Input
 	for _, item := range s.items {
 		if item.input != nil {
@@ -213,9 +213,21 @@ func fileInput(p string) query.Input {
 	}
 }
 
-func (f *Factory) stdinInput() query.Input {
+func stdinInput(f *Factory) query.Input {
 	return query.Input{
 		Name: "<stdin>",
 		Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(f.IO.In), nil },
 	}
+}
+
+// Listed is s without its single inputs: what listing again can find new
+// objects in (query --follow).
+func (s *Sources) Listed() *Sources {
+	listed := &Sources{Remote: s.Remote}
+	for _, item := range s.items {
+		if item.objects != nil {
+			listed.items = append(listed.items, item)
+		}
+	}
+	return listed
 }

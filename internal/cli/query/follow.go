@@ -1,4 +1,4 @@
-package cli
+package query
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/source"
@@ -14,7 +15,7 @@ import (
 
 // follow polls the sources for objects that were not there before and runs
 // print over them, until the context ends (Ctrl-C), which is a clean stop.
-func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet, opts *queryOptions, total *query.Stats, print func(*query.Query) (query.Stats, error)) error {
+func follow(ctx context.Context, opts *Options, q *query.Query, sources *cmdutil.Sources, total *query.Stats, print func(*query.Query) (query.Stats, error)) error {
 	// seen holds the inputs read, with the time in their key; inputs
 	// without one (record files named otherwise) are kept for good, so they
 	// are never read twice.
@@ -22,13 +23,8 @@ func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet,
 	for _, in := range q.Inputs {
 		seen[in.Name] = keyTime(in.Name)
 	}
-	locations := &sourceSet{}
-	for _, item := range sources.items {
-		if item.objects != nil {
-			locations.items = append(locations.items, item)
-		}
-	}
-	tick := time.NewTicker(opts.interval)
+	listed := sources.Listed()
+	tick := time.NewTicker(opts.Interval)
 	defer tick.Stop()
 	for {
 		select {
@@ -36,11 +32,11 @@ func follow(ctx context.Context, f *Factory, q *query.Query, sources *sourceSet,
 			return nil
 		case <-tick.C:
 		}
-		now := f.Now()
+		now := opts.Factory.Now()
 		// New objects carry recent times in their keys; listing from a
 		// margin back covers late deliveries without relisting everything.
-		var listed source.Stats
-		inputs, err := locations.inputs(ctx, source.Window{Since: now.Add(-2 * source.Margin)}, &listed)
+		var listing source.Stats
+		inputs, err := listed.Inputs(ctx, source.Window{Since: now.Add(-2 * source.Margin)}, &listing)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
