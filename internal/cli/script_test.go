@@ -81,7 +81,10 @@ func TestScripts(t *testing.T) {
 
 // cmdConcurrently runs "concurrently N PROGRAM ARGS..." : N copies of a
 // program started at once, then prints how many exited with each code
-// ("exit 0: 1") to stdout and every stderr line, sorted, to stderr.
+// ("exit 0: 1") to stdout and every stderr line, sorted, to stderr. In the
+// arguments, {i} stands for the process's index, 0 to N-1, zero-padded to
+// the width of N-1 so that it can fill a fixed-width field such as part of
+// a UUID: "--nic 7ffd6527-ce80-4e57-a949-f9a45824eb{i}".
 func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: concurrently N program [args...]")
@@ -94,10 +97,16 @@ func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("concurrently: %v", err)
 	}
+	width := len(strconv.Itoa(n - 1))
 	cmds := make([]*exec.Cmd, n)
 	stderrs := make([]bytes.Buffer, n)
 	for i := range cmds {
-		cmds[i] = exec.Command(path, args[2:]...)
+		index := fmt.Sprintf("%0*d", width, i)
+		procArgs := make([]string, len(args)-2)
+		for j, a := range args[2:] {
+			procArgs[j] = strings.ReplaceAll(a, "{i}", index)
+		}
+		cmds[i] = exec.Command(path, procArgs...)
 		cmds[i].Dir = ts.Getenv("PWD")
 		cmds[i].Env = envOf(ts)
 		cmds[i].Stderr = &stderrs[i]
