@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -66,6 +67,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"concurrently": cmdConcurrently,
+			"exitcode":     cmdExitCode,
 			"gzip":         cmdGzip,
 			"truncate":     cmdTruncate,
 			"minio":        cmdMinio,
@@ -148,6 +150,32 @@ func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 	sort.Strings(lines)
 	for _, l := range lines {
 		fmt.Fprintln(ts.Stderr(), l)
+	}
+}
+
+// cmdExitCode runs "exitcode N PROGRAM ARGS..." as exec does, keeping its
+// stdout and stderr for the stdout and stderr lines after it, and fails
+// unless the program exits with code N. The exit codes are a contract
+// (docs/exit-codes.md) that "! exec", content with any failure, does not
+// hold to.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want < 0 || want > 255 {
+		ts.Fatalf("exitcode: bad exit code %q", args[0])
+	}
+	got := 0
+	var exit *exec.ExitError
+	switch err := ts.Exec(args[1], args[2:]...); {
+	case errors.As(err, &exit):
+		got = exit.ExitCode() // -1 if a signal ended it
+	case err != nil:
+		ts.Fatalf("exitcode: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
 	}
 }
 
