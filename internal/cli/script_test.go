@@ -75,7 +75,6 @@ func TestScripts(t *testing.T) {
 			"lifecycle":    cmdLifecycle,
 			"s3ls":         cmdS3ls,
 			"s3replay":     cmdS3Replay,
-			"sleep":        cmdSleep,
 			"waitgrep":     cmdWaitGrep,
 		},
 	})
@@ -290,16 +289,17 @@ func cmdMinio(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdWaitFiles waits until FOLDER holds at least N files matching *.log.gz
-// (up to 30s): "waitfiles FOLDER N".
+// cmdWaitFiles waits until FOLDER holds at least N files matching *.log.gz:
+// "waitfiles FOLDER N".
 func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: waitfiles folder n")
 	}
 	n, err := strconv.Atoi(args[1])
 	ts.Check(err)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	// Polled often: s3_fetch.txtar stops a server as soon as a fetch has
+	// written a few files, to cut the fetch short.
+	waitUntil(ts, fmt.Sprintf("waitfiles: %d files in %s", n, args[0]), 2*time.Millisecond, func() bool {
 		count := 0
 		filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log.gz") {
@@ -307,38 +307,38 @@ func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return nil
 		})
-		if count >= n {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	ts.Fatalf("waitfiles: fewer than %d files in %s after 30s", n, args[0])
+		return count >= n
+	})
 }
 
-// cmdSleep pauses the script: "sleep DURATION".
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep duration")
-	}
-	d, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	time.Sleep(d)
-}
-
-// cmdWaitGrep waits until FILE matches REGEXP (up to 30s): "waitgrep FILE
-// REGEXP". It shows output arriving while a command still runs.
+// cmdWaitGrep waits until FILE matches REGEXP: "waitgrep FILE REGEXP". It
+// shows output arriving while a command still runs.
 func cmdWaitGrep(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: waitgrep file regexp")
 	}
 	re, err := regexp.Compile(args[1])
 	ts.Check(err)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if data, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && re.Match(data) {
-			return
+	waitUntil(ts, fmt.Sprintf("waitgrep: %s to match %q", args[0], args[1]), 20*time.Millisecond, func() bool {
+		data, err := os.ReadFile(ts.MkAbs(args[0]))
+		return err == nil && re.Match(data)
+	})
+}
+
+// waitTimeout bounds every wait of a script: long enough for a loaded
+// machine, short enough that a condition that never comes fails the script
+// well before the test binary's timeout.
+const waitTimeout = 30 * time.Second
+
+// waitUntil polls cond every interval until it holds, and fails the script
+// if it does not within waitTimeout. The interval decides how soon the wait
+// notices, not whether it succeeds.
+func waitUntil(ts *testscript.TestScript, what string, interval time.Duration, cond func() bool) {
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s: not after %v", what, waitTimeout)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(interval)
 	}
-	ts.Fatalf("waitgrep: %s did not match %q within 30s", args[0], args[1])
 }
