@@ -68,6 +68,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"concurrently": cmdConcurrently,
 			"exitcode":     cmdExitCode,
+			"grepenv":      cmdGrepEnv,
 			"gzip":         cmdGzip,
 			"truncate":     cmdTruncate,
 			"minio":        cmdMinio,
@@ -176,6 +177,25 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdGrepEnv sets an environment variable to what a script saw, such as an
+// id that a command made up: "grepenv VAR REGEXP FILE" sets VAR to the first
+// parenthesised group of REGEXP's first match in FILE (or stdout, stderr).
+func cmdGrepEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: grepenv VAR REGEXP FILE")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	if re.NumSubexp() < 1 {
+		ts.Fatalf("grepenv: %q has no group", args[1])
+	}
+	m := re.FindStringSubmatch(ts.ReadFile(args[2]))
+	if m == nil {
+		ts.Fatalf("grepenv: no match for %q in %s", args[1], args[2])
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 func envOf(ts *testscript.TestScript) []string {
