@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -66,6 +67,8 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"concurrently": cmdConcurrently,
+			"exitcode":     cmdExitCode,
+			"grepenv":      cmdGrepEnv,
 			"gzip":         cmdGzip,
 			"truncate":     cmdTruncate,
 			"minio":        cmdMinio,
@@ -73,7 +76,6 @@ func TestScripts(t *testing.T) {
 			"lifecycle":    cmdLifecycle,
 			"s3ls":         cmdS3ls,
 			"s3replay":     cmdS3Replay,
-			"sleep":        cmdSleep,
 			"waitgrep":     cmdWaitGrep,
 		},
 	})
@@ -81,7 +83,10 @@ func TestScripts(t *testing.T) {
 
 // cmdConcurrently runs "concurrently N PROGRAM ARGS..." : N copies of a
 // program started at once, then prints how many exited with each code
-// ("exit 0: 1") to stdout and every stderr line, sorted, to stderr.
+// ("exit 0: 1") to stdout and every stderr line, sorted, to stderr. In the
+// arguments, {i} stands for the process's index, 0 to N-1, zero-padded to
+// the width of N-1 so that it can fill a fixed-width field such as part of
+// a UUID: "--nic 7ffd6527-ce80-4e57-a949-f9a45824eb{i}".
 func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: concurrently N program [args...]")
@@ -94,10 +99,16 @@ func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("concurrently: %v", err)
 	}
+	width := len(strconv.Itoa(n - 1))
 	cmds := make([]*exec.Cmd, n)
 	stderrs := make([]bytes.Buffer, n)
 	for i := range cmds {
-		cmds[i] = exec.Command(path, args[2:]...)
+		index := fmt.Sprintf("%0*d", width, i)
+		procArgs := make([]string, len(args)-2)
+		for j, a := range args[2:] {
+			procArgs[j] = strings.ReplaceAll(a, "{i}", index)
+		}
+		cmds[i] = exec.Command(path, procArgs...)
 		cmds[i].Dir = ts.Getenv("PWD")
 		cmds[i].Env = envOf(ts)
 		cmds[i].Stderr = &stderrs[i]
@@ -140,6 +151,51 @@ func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 	for _, l := range lines {
 		fmt.Fprintln(ts.Stderr(), l)
 	}
+}
+
+// cmdExitCode runs "exitcode N PROGRAM ARGS..." as exec does, keeping its
+// stdout and stderr for the stdout and stderr lines after it, and fails
+// unless the program exits with code N. The exit codes are a contract
+// (docs/exit-codes.md) that "! exec", content with any failure, does not
+// hold to.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want < 0 || want > 255 {
+		ts.Fatalf("exitcode: bad exit code %q", args[0])
+	}
+	got := 0
+	var exit *exec.ExitError
+	switch err := ts.Exec(args[1], args[2:]...); {
+	case errors.As(err, &exit):
+		got = exit.ExitCode() // -1 if a signal ended it
+	case err != nil:
+		ts.Fatalf("exitcode: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdGrepEnv sets an environment variable to what a script saw, such as an
+// id that a command made up: "grepenv VAR REGEXP FILE" sets VAR to the first
+// parenthesised group of REGEXP's first match in FILE (or stdout, stderr).
+func cmdGrepEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: grepenv VAR REGEXP FILE")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	if re.NumSubexp() < 1 {
+		ts.Fatalf("grepenv: %q has no group", args[1])
+	}
+	m := re.FindStringSubmatch(ts.ReadFile(args[2]))
+	if m == nil {
+		ts.Fatalf("grepenv: no match for %q in %s", args[1], args[2])
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 func envOf(ts *testscript.TestScript) []string {
@@ -253,16 +309,17 @@ func cmdMinio(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdWaitFiles waits until FOLDER holds at least N files matching *.log.gz
-// (up to 30s): "waitfiles FOLDER N".
+// cmdWaitFiles waits until FOLDER holds at least N files matching *.log.gz:
+// "waitfiles FOLDER N".
 func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: waitfiles folder n")
 	}
 	n, err := strconv.Atoi(args[1])
 	ts.Check(err)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	// Polled often: s3_fetch.txtar stops a server as soon as a fetch has
+	// written a few files, to cut the fetch short.
+	waitUntil(ts, fmt.Sprintf("waitfiles: %d files in %s", n, args[0]), 2*time.Millisecond, func() bool {
 		count := 0
 		filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log.gz") {
@@ -270,38 +327,38 @@ func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return nil
 		})
-		if count >= n {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	ts.Fatalf("waitfiles: fewer than %d files in %s after 30s", n, args[0])
+		return count >= n
+	})
 }
 
-// cmdSleep pauses the script: "sleep DURATION".
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep duration")
-	}
-	d, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	time.Sleep(d)
-}
-
-// cmdWaitGrep waits until FILE matches REGEXP (up to 30s): "waitgrep FILE
-// REGEXP". It shows output arriving while a command still runs.
+// cmdWaitGrep waits until FILE matches REGEXP: "waitgrep FILE REGEXP". It
+// shows output arriving while a command still runs.
 func cmdWaitGrep(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: waitgrep file regexp")
 	}
 	re, err := regexp.Compile(args[1])
 	ts.Check(err)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if data, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && re.Match(data) {
-			return
+	waitUntil(ts, fmt.Sprintf("waitgrep: %s to match %q", args[0], args[1]), 20*time.Millisecond, func() bool {
+		data, err := os.ReadFile(ts.MkAbs(args[0]))
+		return err == nil && re.Match(data)
+	})
+}
+
+// waitTimeout bounds every wait of a script: long enough for a loaded
+// machine, short enough that a condition that never comes fails the script
+// well before the test binary's timeout.
+const waitTimeout = 30 * time.Second
+
+// waitUntil polls cond every interval until it holds, and fails the script
+// if it does not within waitTimeout. The interval decides how soon the wait
+// notices, not whether it succeeds.
+func waitUntil(ts *testscript.TestScript, what string, interval time.Duration, cond func() bool) {
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s: not after %v", what, waitTimeout)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(interval)
 	}
-	ts.Fatalf("waitgrep: %s did not match %q within 30s", args[0], args[1])
 }

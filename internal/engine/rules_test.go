@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,10 +69,8 @@ func TestRawSQLCannotBreakRules(t *testing.T) {
 
 // Environment of the helper process TestConcurrentCreateAcrossProcesses starts.
 const (
-	helperEnv      = "FLOWLOG_ENGINE_TEST_HELPER"
-	helperDBEnv    = "FLOWLOG_ENGINE_TEST_DB"
-	helperReadyEnv = "FLOWLOG_ENGINE_TEST_READY"
-	helperGoEnv    = "FLOWLOG_ENGINE_TEST_GO"
+	helperEnv   = "FLOWLOG_ENGINE_TEST_HELPER"
+	helperDBEnv = "FLOWLOG_ENGINE_TEST_DB"
 )
 
 // Exit codes of the helper process.
@@ -80,30 +80,25 @@ const (
 	exitRuleError = 3
 )
 
+// helperReady is the line a helper prints once it is up and waiting.
+const helperReady = "READY"
+
 // TestHelperProcess is not a test: it is one of the competing processes of
 // TestConcurrentCreateAcrossProcesses.
 func TestHelperProcess(t *testing.T) {
 	if os.Getenv(helperEnv) != "1" {
 		t.Skip("helper process for TestConcurrentCreateAcrossProcesses")
 	}
-	os.Exit(helperMain(os.Getenv(helperDBEnv), os.Getenv(helperReadyEnv), os.Getenv(helperGoEnv)))
+	os.Exit(helperMain(os.Getenv(helperDBEnv)))
 }
 
-func helperMain(dbPath, ready, start string) int {
-	if err := os.WriteFile(ready, nil, 0o600); err != nil {
+func helperMain(dbPath string) int {
+	// Say so once up, then wait for the go: the end of standard input,
+	// which the test closes for every helper at the same moment.
+	fmt.Println(helperReady)
+	if _, err := io.Copy(io.Discard, os.Stdin); err != nil {
 		fmt.Println("ERROR", err)
 		return exitOtherErr
-	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if _, err := os.Stat(start); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			fmt.Println("ERROR never told to start")
-			return exitOtherErr
-		}
-		time.Sleep(time.Millisecond)
 	}
 
 	ctx := context.Background()
@@ -136,29 +131,49 @@ func TestConcurrentCreateAcrossProcesses(t *testing.T) {
 		t.Skip("starts 16 processes")
 	}
 	const procs = 16
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "data", "flowlog.db")
-	start := filepath.Join(dir, "go")
+	dbPath := filepath.Join(t.TempDir(), "data", "flowlog.db")
 
 	type result struct {
 		code int
 		out  string
 	}
 	results := make([]result, procs)
+	ready := make(chan error, procs)
+	gos := make([]io.Closer, procs)
 	var wg sync.WaitGroup
 	for i := range procs {
-		ready := filepath.Join(dir, fmt.Sprintf("ready-%d", i))
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(),
-			helperEnv+"=1", helperDBEnv+"="+dbPath, helperReadyEnv+"="+ready, helperGoEnv+"="+start)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		cmd.Env = append(os.Environ(), helperEnv+"=1", helperDBEnv+"="+dbPath)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		gos[i] = stdin
+		// However the test ends, the helpers are let go and end too.
+		t.Cleanup(func() { stdin.Close() })
+		wg.Go(func() {
+			var out bytes.Buffer
+			lines := bufio.NewScanner(stdout)
+			up := false
+			for lines.Scan() {
+				fmt.Fprintln(&out, lines.Text())
+				if !up && lines.Text() == helperReady {
+					up = true
+					ready <- nil
+				}
+			}
+			if !up {
+				ready <- fmt.Errorf("helper %d ended before it was ready:\n%s%s", i, out.String(), stderr.String())
+			}
 			err := cmd.Wait()
 			code := 0
 			var exit *exec.ExitError
@@ -167,24 +182,24 @@ func TestConcurrentCreateAcrossProcesses(t *testing.T) {
 			} else if err != nil {
 				code = -1
 			}
-			results[i] = result{code, out.String()}
-		}()
+			results[i] = result{code, out.String() + stderr.String()}
+		})
 	}
 
-	// Release them together once all are up and polling.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		n, _ := filepath.Glob(filepath.Join(dir, "ready-*"))
-		if len(n) == procs {
-			break
+	// Release them together once all are up and waiting.
+	deadline := time.After(time.Minute)
+	for n := range procs {
+		select {
+		case err := <-ready:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-deadline:
+			t.Fatalf("only %d of %d helpers started within a minute", n, procs)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d helpers started", len(n), procs)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	if err := os.WriteFile(start, nil, 0o600); err != nil {
-		t.Fatal(err)
+	for _, g := range gos {
+		g.Close()
 	}
 	wg.Wait()
 
