@@ -64,6 +64,8 @@ var (
 		{Name: "web01-b", Prefix: "web", Bucket: "logs"},
 		{Name: "web02", Prefix: "web", Bucket: "logs"},
 		{Name: "lb", Bucket: "logs"},
+		// Its keys, "web01-x/web01-...", start like those of web01 at the top.
+		{Name: "web01", Prefix: "web01-x", Bucket: "logs"},
 	}
 )
 
@@ -81,10 +83,10 @@ func TestPlanSet(t *testing.T) {
 		alsoCovers  []string
 	}{
 		{
-			name: "a new rule beside others", rules: []Rule{archive, tmp},
+			name: "a new rule beside others", rules: []Rule{archive, tmp, {ID: "off", Prefix: "web/", ExpireDays: 3}},
 			objs: flowlog.Objects{Prefix: "web", Name: "web01"}, days: 30,
 			wantID: "flowlog-retention:web/web01-",
-			others: []string{"archive-prod", "tmp-cleanup"}, overlapping: []string{"archive-prod"},
+			others: []string{"archive-prod", "tmp-cleanup", "off"}, overlapping: []string{"archive-prod"},
 			alsoCovers: []string{"web01-b"},
 		},
 		{
@@ -114,6 +116,16 @@ func TestPlanSet(t *testing.T) {
 			name: "the whole bucket", rules: []Rule{tmp},
 			objs: flowlog.Objects{}, days: 365,
 			wantID: "flowlog-retention:", others: []string{"tmp-cleanup"}, overlapping: []string{"tmp-cleanup"},
+		},
+		{
+			name: "an old rule of ours keeps its ID", rules: []Rule{{ID: RuleIDPrefix + "web01 (2025)", Prefix: "web/web01-", Enabled: true, ExpireDays: 7}},
+			objs: flowlog.Objects{Prefix: "web", Name: "web01"}, days: 30,
+			wantID: RuleIDPrefix + "web01 (2025)", wantOld: true, alsoCovers: []string{"web01-b"},
+		},
+		{
+			name: "the same name in a folder below", rules: nil,
+			objs: flowlog.Objects{Name: "web01"}, days: 30,
+			wantID: "flowlog-retention:web01-", alsoCovers: []string{"web01"},
 		},
 		{
 			name: "a flow log no longer configured", rules: nil,
@@ -172,8 +184,8 @@ func TestPlanClear(t *testing.T) {
 		{name: "only another tool's rule", rules: []Rule{{ID: "x", Prefix: "web/web01-", Enabled: true, ExpireDays: 3}}, objs: web01, noRule: true},
 		{name: "our rule for the folder, not the flow log", rules: []Rule{folderRule}, objs: web01, noRule: true},
 		{name: "the last rule", rules: []Rule{ours}, objs: web01},
-		{name: "others stay and still expire some", rules: []Rule{archive, ours, folderRule, tmp}, objs: web01,
-			others: []string{"archive-prod", folderRule.ID, "tmp-cleanup"}, still: []string{"archive-prod", folderRule.ID}},
+		{name: "others stay and still expire some", rules: []Rule{archive, ours, folderRule, tmp, {ID: "off", Prefix: "web/"}}, objs: web01,
+			others: []string{"archive-prod", folderRule.ID, "tmp-cleanup", "off"}, still: []string{"archive-prod", folderRule.ID}},
 		{name: "a folder", rules: []Rule{ours, folderRule}, objs: flowlog.Objects{Prefix: "web"},
 			others: []string{ours.ID}, still: []string{ours.ID}},
 	}

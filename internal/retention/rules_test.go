@@ -23,6 +23,8 @@ func TestRuleID(t *testing.T) {
 		{strings.Repeat("a", s3store.MaxRuleIDLength-len(RuleIDPrefix)), RuleIDPrefix + strings.Repeat("a", s3store.MaxRuleIDLength-len(RuleIDPrefix))},
 		{long, ""},
 		{longer, ""},
+		// Cut where a two-byte rune would be split.
+		{"x" + strings.Repeat("ä", 200) + "-", ""},
 	}
 	seen := map[string]string{}
 	for _, tt := range tests {
