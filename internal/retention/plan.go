@@ -86,7 +86,7 @@ func PlanSet(ctx context.Context, o flowlog.Objects, days int, configured []flow
 		Rule:    Rule{ID: RuleID(keyPrefix), Prefix: keyPrefix, Enabled: true, ExpireDays: days},
 		store:   store,
 	}
-	if old, ok := Find(rules, keyPrefix); ok {
+	if old, ok := findOwn(rules, keyPrefix); ok {
 		p.Old = &old
 		p.Rule.ID = old.ID
 	}
@@ -147,7 +147,7 @@ func PlanClear(ctx context.Context, o flowlog.Objects) (*ClearPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	own, ok := Find(rules, o.KeyPrefix())
+	own, ok := findOwn(rules, o.KeyPrefix())
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", o, ErrNoRule)
 	}

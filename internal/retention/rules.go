@@ -47,10 +47,10 @@ func Managed(r Rule) bool {
 	return strings.HasPrefix(r.ID, RuleIDPrefix)
 }
 
-// Find returns flowlog's rule for exactly this key prefix. A rule narrowed
+// findOwn returns flowlog's rule for exactly this key prefix. A rule narrowed
 // by tags or sizes is not flowlog's, whatever its ID says: flowlog never
 // writes one.
-func Find(rules []Rule, keyPrefix string) (Rule, bool) {
+func findOwn(rules []Rule, keyPrefix string) (Rule, bool) {
 	for _, r := range rules {
 		if Managed(r) && r.Prefix == keyPrefix && !r.Narrowed {
 			return r, true

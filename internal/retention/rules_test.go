@@ -42,7 +42,7 @@ func TestRuleID(t *testing.T) {
 	}
 }
 
-func TestManagedAndFind(t *testing.T) {
+func TestManagedAndFindOwn(t *testing.T) {
 	rules := []Rule{
 		{ID: "archive", Prefix: "web/web01-"},
 		{ID: RuleID("web/web01-"), Prefix: "web/web01-", Narrowed: true},
@@ -60,9 +60,9 @@ func TestManagedAndFind(t *testing.T) {
 		{"", 0, false},
 	}
 	for _, tt := range tests {
-		r, ok := Find(rules, tt.keyPrefix)
+		r, ok := findOwn(rules, tt.keyPrefix)
 		if ok != tt.found || (ok && (r.Prefix != tt.keyPrefix || r.ExpireDays != tt.wantDays)) {
-			t.Errorf("Find(%q) = %+v, %v; want a rule expiring after %d days: %v", tt.keyPrefix, r, ok, tt.wantDays, tt.found)
+			t.Errorf("findOwn(%q) = %+v, %v; want a rule expiring after %d days: %v", tt.keyPrefix, r, ok, tt.wantDays, tt.found)
 		}
 	}
 	if Managed(Rule{ID: "archive-prod"}) || Managed(Rule{ID: "x" + RuleIDPrefix}) {
