@@ -13,6 +13,7 @@ import (
 	"github.com/flowlog/flowlog/internal/iostreams"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/prune"
+	"github.com/flowlog/flowlog/internal/retention"
 )
 
 type deleteOptions struct {
@@ -76,7 +77,7 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 
 	// What happens to the objects is worked out, and shown, before asking.
 	question := "delete " + output.Count(len(logs), "flow log") + "?"
-	var changes []*retentionChange
+	var expiries []*retention.SetPlan
 	switch {
 	case opts.deleteObjects:
 		n, size := 0, int64(0)
@@ -96,12 +97,17 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 			if err != nil {
 				return err
 			}
-			c, err := f.planRetention(ctx, store, flowLogObjects(fl), opts.expireDays)
+			objs := flowlog.ObjectsOf(fl, store)
+			configured, err := f.flowLogsIn(ctx, objs)
 			if err != nil {
 				return err
 			}
-			c.preview(w)
-			changes = append(changes, c)
+			plan, err := retention.PlanSet(ctx, objs, opts.expireDays, configured)
+			if err != nil {
+				return notImplementedHint(err, lifecycleConfigs)
+			}
+			previewRetention(w, plan)
+			expiries = append(expiries, plan)
 		}
 		question = fmt.Sprintf("delete %s and have their objects expire?", output.Count(len(logs), "flow log"))
 	}
@@ -124,13 +130,13 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	case opts.deleteObjects:
 		err = f.deleteFlowLogObjects(ctx, logs)
 	case opts.expireDays > 0:
-		for _, c := range changes {
-			if err = c.apply(ctx); err != nil {
-				err = withHint(fmt.Errorf("the flow logs are deleted, but not the lifecycle rule for %s: %w", c.target, err),
-					fmt.Sprintf("flowlog retention set --bucket %s --name %s --days %d", c.target.bucketAndPrefix(), c.target.name, opts.expireDays))
+		for i, plan := range expiries {
+			if err = plan.Apply(ctx); err != nil {
+				err = withHint(fmt.Errorf("the flow logs are deleted, but not the lifecycle rule for %s: %w", plan.Objects, err),
+					fmt.Sprintf("flowlog retention set --bucket %s --name %s --days %d", logs[i].Target(), logs[i].Name, opts.expireDays))
 				break
 			}
-			fmt.Fprintf(w, "%s expire %s\n", c.target, describeExpiry(c.rule))
+			fmt.Fprintf(w, "%s expire %s\n", plan.Objects, retention.DescribeExpiry(plan.Rule))
 		}
 	default:
 		err = f.offerObjectDeletion(ctx, logs, opts.yes)
@@ -144,9 +150,10 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	return nil
 }
 
-// flowLogObjects is the target of a flow log's objects.
-func flowLogObjects(fl flowlog.FlowLog) objectTarget {
-	return objectTarget{bucket: fl.Bucket, prefix: fl.Prefix, name: fl.Name}
+
+// flowLogObjects names where a flow log's objects are, as an s3:// pattern.
+func flowLogObjects(fl flowlog.FlowLog) string {
+	return objectPatterns([]flowlog.FlowLog{fl})
 }
 
 // objectPatterns names where the objects of logs are, as s3:// patterns.
@@ -156,7 +163,7 @@ func objectPatterns(logs []flowlog.FlowLog) string {
 		if i > 0 {
 			s += ", "
 		}
-		s += "s3://" + fl.Bucket + "/" + flowlog.ObjectKeyPrefix(fl.Prefix, fl.Name) + "*"
+		s += fl.ObjectsURL()
 	}
 	return s
 }
@@ -177,7 +184,7 @@ func (f *Factory) deleteFlowLogObjects(ctx context.Context, logs []flowlog.FlowL
 	for _, fl := range logs {
 		plan, err := f.selectFlowLogObjects(ctx, fl)
 		if err == nil {
-			_, err = f.deletePlan(ctx, plan, flowLogObjects(fl).String())
+			_, err = f.deletePlan(ctx, plan, flowLogObjects(fl))
 		}
 		if err != nil && firstErr == nil {
 			firstErr = fmt.Errorf("the flow logs are deleted, but not all their objects: %w", err)
@@ -225,7 +232,7 @@ func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLo
 			if ok {
 				var firstErr error
 				for i, plan := range plans {
-					if _, err := f.deletePlan(ctx, plan, flowLogObjects(logs[i]).String()); err != nil && firstErr == nil {
+					if _, err := f.deletePlan(ctx, plan, flowLogObjects(logs[i])); err != nil && firstErr == nil {
 						firstErr = err
 					}
 				}
@@ -235,11 +242,11 @@ func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLo
 	}
 	fmt.Fprintf(w, "objects already written stay in the bucket: %s\n", objectPatterns(logs))
 	if len(logs) == 1 {
-		t := flowLogObjects(logs[0])
-		printHint(w, fmt.Sprintf("delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set --bucket %s --name %s --days N'",
-			t.bucketAndPrefix(), t.name, t.bucketAndPrefix(), t.name))
+		fl := logs[0]
+		fmt.Fprintf(w, "hint: delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set --bucket %s --name %s --days N'\n",
+			fl.Target(), fl.Name, fl.Target(), fl.Name)
 	} else {
-		printHint(w, "'flowlog prune s3://BUCKET[/PREFIX] --name NAME --older-than 1m' deletes a flow log's objects; 'flowlog retention set --bucket BUCKET[/PREFIX] --name NAME --days N' has them expire")
+		fmt.Fprintln(w, "hint: 'flowlog prune s3://BUCKET[/PREFIX] --name NAME --older-than 1m' deletes a flow log's objects; 'flowlog retention set --bucket BUCKET[/PREFIX] --name NAME --days N' has them expire")
 	}
 	return nil
 }

@@ -2,15 +2,12 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -18,90 +15,14 @@ import (
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
 	"github.com/flowlog/flowlog/internal/output"
+	"github.com/flowlog/flowlog/internal/retention"
 )
 
-// retentionRulePrefix starts the ID of every lifecycle rule flowlog makes;
-// the rest is the rule's key prefix. Rules with other IDs belong to someone
-// else, and flowlog never changes or removes them.
-const retentionRulePrefix = "flowlog-retention:"
+// lifecycleConfigs is what a server may not implement, for
+// notImplementedHint.
+const lifecycleConfigs = "bucket lifecycle configurations"
 
-// retentionRuleID is the ID of flowlog's rule for a key prefix. S3 allows
-// 255 bytes; a longer ID keeps its start and ends in a hash of the prefix.
-func retentionRuleID(keyPrefix string) string {
-	id := retentionRulePrefix + keyPrefix
-	if len(id) <= s3store.MaxRuleIDLength {
-		return id
-	}
-	sum := sha256.Sum256([]byte(keyPrefix))
-	tail := "~" + hex.EncodeToString(sum[:8])
-	keep := s3store.MaxRuleIDLength - len(retentionRulePrefix) - len(tail)
-	for keep > 0 && !utf8.RuneStart(keyPrefix[keep]) {
-		keep--
-	}
-	return retentionRulePrefix + keyPrefix[:keep] + tail
-}
-
-// isRetentionRule reports whether flowlog made the rule.
-func isRetentionRule(r s3store.LifecycleRule) bool {
-	return strings.HasPrefix(r.ID, retentionRulePrefix)
-}
-
-// findRetentionRule returns flowlog's rule for exactly this key prefix.
-func findRetentionRule(rules []s3store.LifecycleRule, keyPrefix string) (s3store.LifecycleRule, bool) {
-	for _, r := range rules {
-		if isRetentionRule(r) && r.Prefix == keyPrefix && !r.Narrowed {
-			return r, true
-		}
-	}
-	return s3store.LifecycleRule{}, false
-}
-
-// ruleExpires reports whether a rule deletes current objects at all.
-func ruleExpires(r s3store.LifecycleRule) bool {
-	return r.Enabled && (r.ExpireDays > 0 || !r.ExpireDate.IsZero())
-}
-
-// ruleCoversAll reports whether a rule applies to every object of t.
-func ruleCoversAll(r s3store.LifecycleRule, t objectTarget) bool {
-	return !r.Narrowed && strings.HasPrefix(t.keyPrefix(), r.Prefix)
-}
-
-// ruleTouches reports whether a rule can apply to any object of t. A flow
-// log's keys continue its key prefix with digits and ".log.gz", so a rule
-// for "web/web01-b-" does not touch flow log "web01" in "web".
-func ruleTouches(r s3store.LifecycleRule, t objectTarget) bool {
-	k := t.keyPrefix()
-	if strings.HasPrefix(k, r.Prefix) {
-		return true
-	}
-	if !strings.HasPrefix(r.Prefix, k) {
-		return false
-	}
-	if t.name == "" {
-		return true
-	}
-	rest := r.Prefix[len(k):]
-	d := 0
-	for d < len(rest) && '0' <= rest[d] && rest[d] <= '9' {
-		d++
-	}
-	return d > 0 && strings.HasPrefix(".log.gz", rest[d:])
-}
-
-// describeExpiry says when a rule expires objects: "after 30 days".
-func describeExpiry(r s3store.LifecycleRule) string {
-	switch {
-	case r.ExpireDays == 1:
-		return "after 1 day"
-	case r.ExpireDays > 0:
-		return fmt.Sprintf("after %d days", r.ExpireDays)
-	case !r.ExpireDate.IsZero():
-		return "from " + r.ExpireDate.UTC().Format(time.DateOnly)
-	}
-	return "never"
-}
-
-func ruleIDs(rules []s3store.LifecycleRule) string {
+func ruleIDs(rules []retention.Rule) string {
 	ids := make([]string, len(rules))
 	for i, r := range rules {
 		ids[i] = fmt.Sprintf("%q", r.ID)
@@ -124,7 +45,7 @@ func newRetentionCmd(f *Factory) *cobra.Command {
 		Long: `Flow log objects stay in their bucket until deleted. A lifecycle rule of the
 bucket has the storage delete them a number of days after they were written.
 
-flowlog's rules have IDs starting "` + retentionRulePrefix + `"; it adds them to the
+flowlog's rules have IDs starting "` + retention.RuleIDPrefix + `"; it adds them to the
 bucket's other lifecycle rules and never changes or removes a rule it did not
 make. See also 'flowlog prune' to delete old objects now.`,
 		GroupID: "records",
@@ -177,118 +98,66 @@ func retentionSetRun(ctx context.Context, f *Factory, opts *retentionOptions) er
 	if opts.days < 1 || opts.days > math.MaxInt32 {
 		return usageErrorf("--days must be a whole number of days, at least 1")
 	}
-	target, err := f.resolveObjectTarget(ctx, opts.flowLog, opts.bucket, opts.name)
+	objs, err := f.resolveObjects(ctx, opts.flowLog, opts.bucket, opts.name)
 	if err != nil {
 		return err
 	}
-	store, err := f.Store(ctx, target.bucket)
-	if err != nil {
-		return err
+	var configured []flowlog.FlowLog
+	if objs.Name != "" {
+		// The plan names the other flow logs whose keys start the same
+		// way; a folder's rule says it expires everything under it, so
+		// --bucket alone does not open the database.
+		if configured, err = f.flowLogsIn(ctx, objs); err != nil {
+			return err
+		}
 	}
-	change, err := f.planRetention(ctx, store, target, opts.days)
+	plan, err := retention.PlanSet(ctx, objs, opts.days, configured)
 	if err != nil {
-		return err
+		return notImplementedHint(err, lifecycleConfigs)
 	}
-	if change.unchanged() {
-		fmt.Fprintf(f.IO.ErrOut, "%s already expire %s (rule %q): nothing to change\n", target, describeExpiry(change.rule), change.rule.ID)
+	if plan.Unchanged() {
+		fmt.Fprintf(f.IO.ErrOut, "%s already expire %s (rule %q): nothing to change\n", objs, retention.DescribeExpiry(plan.Rule), plan.Rule.ID)
 		return nil
 	}
-	change.preview(f.IO.ErrOut)
-	if err := f.confirm(opts.yes, "change the lifecycle of s3://"+target.bucket+"?"); err != nil {
+	previewRetention(f.IO.ErrOut, plan)
+	if err := f.confirm(opts.yes, "change the lifecycle of "+objs.Store.String()+"?"); err != nil {
 		return err
 	}
-	if err := change.apply(ctx); err != nil {
-		return err
+	if err := plan.Apply(ctx); err != nil {
+		return notImplementedHint(err, lifecycleConfigs)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "set: %s expire %s\n", target, describeExpiry(change.rule))
+	fmt.Fprintf(f.IO.ErrOut, "set: %s expire %s\n", objs, retention.DescribeExpiry(plan.Rule))
 	return nil
 }
 
-// retentionChange is flowlog's rule for a target, about to be set.
-type retentionChange struct {
-	store       *s3store.Store
-	target      objectTarget
-	rule        s3store.LifecycleRule
-	old         *s3store.LifecycleRule  // flowlog's earlier rule for the same objects
-	others      []s3store.LifecycleRule // every other rule, kept as it is
-	overlapping []s3store.LifecycleRule // other rules that expire some of the same objects
-	alsoCovers  []flowlog.FlowLog       // other configured flow logs the rule expires
-}
-
-// planRetention works out the rule that expires target's objects after
-// days, beside the bucket's current rules.
-func (f *Factory) planRetention(ctx context.Context, store *s3store.Store, target objectTarget, days int) (*retentionChange, error) {
-	rules, err := store.Lifecycle(ctx)
-	if err != nil {
-		return nil, notImplementedHint(err, "bucket lifecycle configurations")
-	}
-	keyPrefix := target.keyPrefix()
-	c := &retentionChange{
-		store:  store,
-		target: target,
-		rule:   s3store.LifecycleRule{ID: retentionRuleID(keyPrefix), Prefix: keyPrefix, Enabled: true, ExpireDays: days},
-	}
-	if old, ok := findRetentionRule(rules, keyPrefix); ok {
-		c.old = &old
-		c.rule.ID = old.ID
-	}
-	for _, r := range rules {
-		if r.ID == c.rule.ID {
-			continue
-		}
-		c.others = append(c.others, r)
-		if ruleExpires(r) && ruleTouches(r, target) {
-			c.overlapping = append(c.overlapping, r)
-		}
-	}
-	if target.name != "" {
-		logs, err := f.flowLogsUnder(ctx, target.bucket, keyPrefix)
-		if err != nil {
-			return nil, err
-		}
-		for _, fl := range logs {
-			if fl.Name != target.name || fl.Prefix != target.prefix {
-				c.alsoCovers = append(c.alsoCovers, fl)
-			}
-		}
-	}
-	return c, nil
-}
-
-func (c *retentionChange) unchanged() bool {
-	return c.old != nil && c.old.Enabled && c.old.ExpireDays == c.rule.ExpireDays && c.old.ExpireDate.IsZero()
-}
-
-func (c *retentionChange) preview(w io.Writer) {
+// previewRetention shows a rule about to be set, for set and for delete
+// --expire-objects.
+func previewRetention(w io.Writer, p *retention.SetPlan) {
 	was := "a new rule"
-	if c.old != nil {
-		was = "was: " + describeExpiry(*c.old)
-		if !c.old.Enabled {
+	if p.Old != nil {
+		was = "was: " + retention.DescribeExpiry(*p.Old)
+		if !p.Old.Enabled {
 			was += ", disabled"
 		}
 	}
-	fmt.Fprintf(w, "lifecycle of s3://%s, rule %q:\n", c.target.bucket, c.rule.ID)
-	fmt.Fprintf(w, "  %s expire %s (%s)\n", c.target, describeExpiry(c.rule), was)
-	if len(c.others) > 0 {
-		fmt.Fprintf(w, "  kept as they are: %s\n", ruleIDs(c.others))
+	fmt.Fprintf(w, "lifecycle of %s, rule %q:\n", p.Objects.Store, p.Rule.ID)
+	fmt.Fprintf(w, "  %s expire %s (%s)\n", p.Objects, retention.DescribeExpiry(p.Rule), was)
+	if len(p.Others) > 0 {
+		fmt.Fprintf(w, "  kept as they are: %s\n", ruleIDs(p.Others))
 	}
 	switch {
-	case c.target.keyPrefix() == "":
+	case p.Objects.KeyPrefix() == "":
 		fmt.Fprintf(w, "warning: the rule expires every object in the bucket, not only flow log objects\n")
-	case c.target.name == "":
-		fmt.Fprintf(w, "note: the rule expires every object under %s, not only flow log objects\n", c.target.keyPrefix())
+	case p.Objects.Name == "":
+		fmt.Fprintf(w, "note: the rule expires every object under %s, not only flow log objects\n", p.Objects.KeyPrefix())
 	}
-	if len(c.alsoCovers) > 0 {
-		fmt.Fprintf(w, "note: the rule also expires the objects of flow log %s, whose keys start the same way\n", flowLogNames(c.alsoCovers))
+	if len(p.AlsoCovers) > 0 {
+		fmt.Fprintf(w, "note: the rule also expires the objects of flow log %s, whose keys start the same way\n", flowLogNames(p.AlsoCovers))
 	}
-	for _, r := range c.overlapping {
+	for _, r := range p.Overlapping {
 		fmt.Fprintf(w, "note: rule %q (prefix %q) also expires some of these objects, %s; each object expires by whichever rule comes first\n",
-			r.ID, r.Prefix, describeExpiry(r))
+			r.ID, r.Prefix, retention.DescribeExpiry(r))
 	}
-}
-
-func (c *retentionChange) apply(ctx context.Context) error {
-	return notImplementedHint(c.store.PutLifecycleRule(ctx, c.rule), "bucket lifecycle configurations")
 }
 
 func newRetentionClearCmd(f *Factory) *cobra.Command {
@@ -312,51 +181,36 @@ deleted. Without such a rule, there is nothing to do and clear says so.`,
 }
 
 func retentionClearRun(ctx context.Context, f *Factory, opts *retentionOptions) error {
-	target, err := f.resolveObjectTarget(ctx, opts.flowLog, opts.bucket, opts.name)
+	objs, err := f.resolveObjects(ctx, opts.flowLog, opts.bucket, opts.name)
 	if err != nil {
 		return err
 	}
-	store, err := f.Store(ctx, target.bucket)
-	if err != nil {
-		return err
-	}
-	rules, err := store.Lifecycle(ctx)
-	if err != nil {
-		return notImplementedHint(err, "bucket lifecycle configurations")
-	}
-	own, ok := findRetentionRule(rules, target.keyPrefix())
-	if !ok {
-		fmt.Fprintf(f.IO.ErrOut, "s3://%s has no flowlog rule for %s: nothing to change\n", target.bucket, target)
+	plan, err := retention.PlanClear(ctx, objs)
+	if errors.Is(err, retention.ErrNoRule) {
+		fmt.Fprintf(f.IO.ErrOut, "%s has no flowlog rule for %s: nothing to change\n", objs.Store, objs)
 		return nil
 	}
-	var others, still []s3store.LifecycleRule
-	for _, r := range rules {
-		if r.ID == own.ID {
-			continue
-		}
-		others = append(others, r)
-		if ruleExpires(r) && ruleTouches(r, target) {
-			still = append(still, r)
-		}
+	if err != nil {
+		return notImplementedHint(err, lifecycleConfigs)
 	}
 	w := f.IO.ErrOut
-	fmt.Fprintf(w, "lifecycle of s3://%s:\n", target.bucket)
-	fmt.Fprintf(w, "  remove rule %q: %s expire %s\n", own.ID, target, describeExpiry(own))
-	if len(others) == 0 {
+	fmt.Fprintf(w, "lifecycle of %s:\n", objs.Store)
+	fmt.Fprintf(w, "  remove rule %q: %s expire %s\n", plan.Rule.ID, objs, retention.DescribeExpiry(plan.Rule))
+	if len(plan.Others) == 0 {
 		fmt.Fprintln(w, "  no rule is left: the lifecycle configuration is deleted")
 	} else {
-		fmt.Fprintf(w, "  kept as they are: %s\n", ruleIDs(others))
+		fmt.Fprintf(w, "  kept as they are: %s\n", ruleIDs(plan.Others))
 	}
-	if err := f.confirm(opts.yes, "change the lifecycle of s3://"+target.bucket+"?"); err != nil {
+	if err := f.confirm(opts.yes, "change the lifecycle of "+objs.Store.String()+"?"); err != nil {
 		return err
 	}
-	if _, err := store.DeleteLifecycleRule(ctx, own.ID); err != nil {
-		return notImplementedHint(err, "bucket lifecycle configurations")
+	if err := plan.Apply(ctx); err != nil {
+		return notImplementedHint(err, lifecycleConfigs)
 	}
-	if len(still) > 0 {
-		fmt.Fprintf(w, "removed rule %q; rule %s still expires some of %s\n", own.ID, ruleIDs(still), target)
+	if len(plan.Still) > 0 {
+		fmt.Fprintf(w, "removed rule %q; rule %s still expires some of %s\n", plan.Rule.ID, ruleIDs(plan.Still), objs)
 	} else {
-		fmt.Fprintf(w, "removed rule %q: %s are kept until deleted\n", own.ID, target)
+		fmt.Fprintf(w, "removed rule %q: %s are kept until deleted\n", plan.Rule.ID, objs)
 	}
 	return nil
 }
@@ -392,21 +246,18 @@ func retentionShowRun(ctx context.Context, f *Factory, opts *retentionOptions) e
 	if err != nil {
 		return err
 	}
-	// The targets to show, by bucket, in the order given.
-	var buckets []string
-	targets := map[string][]objectTarget{}
-	add := func(t objectTarget) {
-		if _, ok := targets[t.bucket]; !ok {
-			buckets = append(buckets, t.bucket)
-		}
-		targets[t.bucket] = append(targets[t.bucket], t)
+	// The objects to show, by bucket, in the order given.
+	type bucketTargets struct {
+		bucket  string
+		targets []flowlog.Objects
 	}
+	var groups []*bucketTargets
 	if opts.flowLog != "" || opts.bucket != "" || opts.name != "" {
-		t, err := f.resolveObjectTarget(ctx, opts.flowLog, opts.bucket, opts.name)
+		objs, err := f.resolveObjects(ctx, opts.flowLog, opts.bucket, opts.name)
 		if err != nil {
 			return err
 		}
-		add(t)
+		groups = append(groups, &bucketTargets{bucketOf(objs), []flowlog.Objects{objs}})
 	} else {
 		e, err := f.Engine(ctx)
 		if err != nil {
@@ -420,8 +271,19 @@ func retentionShowRun(ctx context.Context, f *Factory, opts *retentionOptions) e
 			return &UserError{Err: errors.New("no flow logs configured"), Code: ExitUsage,
 				Advice: "name a bucket: flowlog retention show --bucket BUCKET"}
 		}
+		byBucket := map[string]*bucketTargets{}
 		for _, fl := range logs {
-			add(objectTarget{bucket: fl.Bucket, prefix: fl.Prefix, name: fl.Name})
+			g, ok := byBucket[fl.Bucket]
+			if !ok {
+				g = &bucketTargets{bucket: fl.Bucket}
+				byBucket[fl.Bucket] = g
+				groups = append(groups, g)
+			}
+			store, err := f.Store(ctx, fl.Bucket)
+			if err != nil {
+				return err
+			}
+			g.targets = append(g.targets, flowlog.ObjectsOf(fl, store))
 		}
 	}
 
@@ -433,82 +295,49 @@ func retentionShowRun(ctx context.Context, f *Factory, opts *retentionOptions) e
 	if err != nil {
 		return err
 	}
-	for _, bucket := range buckets {
-		store, err := f.Store(ctx, bucket)
-		if err != nil {
-			return err
-		}
-		rules, err := store.Lifecycle(ctx)
-		if err != nil {
-			return notImplementedHint(err, "bucket lifecycle configurations")
-		}
-		// The configured flow logs within the targets, to name per rule.
-		var logs []objectTarget
-		for _, t := range targets[bucket] {
-			if t.name != "" {
-				logs = append(logs, t)
-				continue
-			}
-			under, err := f.flowLogsUnder(ctx, bucket, t.keyPrefix())
-			if err != nil {
+	for _, g := range groups {
+		// The flow logs configured in a folder are named per rule.
+		var configured []flowlog.FlowLog
+		if i := slices.IndexFunc(g.targets, func(t flowlog.Objects) bool { return t.Name == "" }); i >= 0 {
+			if configured, err = f.flowLogsIn(ctx, g.targets[i]); err != nil {
 				return err
 			}
-			for _, fl := range under {
-				logs = append(logs, objectTarget{bucket: bucket, prefix: fl.Prefix, name: fl.Name})
-			}
 		}
-		shown := 0
-		for _, r := range rules {
-			touched := false
-			for _, t := range targets[bucket] {
-				touched = touched || ruleTouches(r, t)
-			}
-			if !touched {
-				continue
-			}
-			var names []string
-			for _, l := range logs {
-				if ruleTouches(r, l) {
-					names = append(names, l.name)
-				}
-			}
-			if err := w.Write(retentionRow(bucket, r, names, format)); err != nil {
+		survey, err := retention.Examine(ctx, g.targets, configured)
+		if err != nil {
+			return notImplementedHint(err, lifecycleConfigs)
+		}
+		for _, r := range survey.Rules {
+			if err := w.Write(retentionRow(g.bucket, r.Rule, r.FlowLogs, format)); err != nil {
 				return err
 			}
-			shown++
 		}
-		if shown == 0 {
-			for _, t := range targets[bucket] {
+		if len(survey.Rules) == 0 {
+			for _, t := range g.targets {
 				fmt.Fprintf(f.IO.ErrOut, "no lifecycle rule applies to %s: the objects are kept until deleted\n", t)
 			}
 			continue
 		}
-		for _, l := range logs {
-			expired := false
-			for _, r := range rules {
-				expired = expired || (ruleExpires(r) && ruleCoversAll(r, l))
-			}
-			if !expired {
-				fmt.Fprintf(f.IO.ErrOut, "no enabled rule expires all of flow log %s's objects (%s): they are kept until deleted\n", l.name, l)
-			}
+		for _, l := range survey.Unexpired {
+			fmt.Fprintf(f.IO.ErrOut, "no enabled rule expires all of flow log %s's objects (%s): they are kept until deleted\n", l.Name, l)
 		}
 	}
 	return w.Close()
 }
 
-func retentionRow(bucket string, r s3store.LifecycleRule, flowLogs []string, format output.Format) []output.Value {
+func retentionRow(bucket string, r retention.Rule, flowLogs []string, format output.Format) []output.Value {
 	status := "Disabled"
 	if r.Enabled {
 		status = "Enabled"
 	}
 	by := "other"
-	if isRetentionRule(r) {
+	if retention.Managed(r) {
 		by = "flowlog"
 	}
 	notes := optional(strings.Join(r.Other, "; "))
 	logs := optional(strings.Join(flowLogs, ","))
 	if format == output.Table {
-		expires := describeExpiry(r)
+		expires := retention.DescribeExpiry(r)
 		if !r.Enabled {
 			expires = "-"
 		}
