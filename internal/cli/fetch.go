@@ -1,24 +1,14 @@
 package cli
 
 import (
-	"context"
-	"crypto/md5"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/dustin/go-humanize"
-	"github.com/klauspost/compress/gzip"
 	"github.com/spf13/cobra"
 
-	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/fetch"
+	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/source"
 )
 
@@ -65,11 +55,6 @@ written.`,
 	return cmd
 }
 
-type fetchStats struct {
-	fetched, present, refused atomic.Int64
-	bytes                     atomic.Int64
-}
-
 func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string) error {
 	ctx := cmd.Context()
 	if opts.to == "" {
@@ -97,12 +82,12 @@ func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string)
 	if err := os.MkdirAll(opts.to, 0o755); err != nil {
 		return fmt.Errorf("--to %s: %w", opts.to, err)
 	}
-
-	type job struct {
-		store objstore.Store
-		obj   objstore.Object
+	dst, err := local.New(opts.to)
+	if err != nil {
+		return err
 	}
-	var jobs []job
+
+	var jobs []fetch.Job
 	var listed source.Stats
 	for _, item := range sources.items {
 		if item.location == nil {
@@ -113,229 +98,29 @@ func fetchRun(cmd *cobra.Command, f *Factory, opts *fetchOptions, args []string)
 			return err
 		}
 		for _, o := range objs {
-			jobs = append(jobs, job{item.location.Store, o})
+			jobs = append(jobs, fetch.Job{Store: item.location.Store, Object: o})
 		}
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	bar := f.newProgress(len(jobs), false)
-	var stats fetchStats
-	var firstErr error
-	var errOnce sync.Once
-	next := atomic.Int64{}
-	var wg sync.WaitGroup
-	for range min(opts.jobs, max(len(jobs), 1)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(jobs) || ctx.Err() != nil {
-					return
-				}
-				j := jobs[i]
-				err := fetchObject(ctx, j.store, j.obj, opts, &stats)
-				var refused *refusedKeyError
-				switch {
-				case errors.As(err, &refused):
-					stats.refused.Add(1)
-					fmt.Fprintf(f.IO.ErrOut, "flowlog: %v\n", err)
-				case err != nil:
-					errOnce.Do(func() {
-						firstErr = fmt.Errorf("fetch %s/%s: %w", j.store, j.obj.Key, err)
-						cancel()
-					})
-					return
-				}
-				bar.done(0)
-			}
-		})
-	}
-	wg.Wait()
+	stats, err := fetch.Run(ctx, dst, jobs, fetch.Options{
+		Decompress: opts.decompress,
+		Parallel:   opts.jobs,
+		Done:       func() { bar.done(0) },
+		Refused:    func(err *fetch.RefusedKeyError) { fmt.Fprintf(f.IO.ErrOut, "flowlog: %v\n", err) },
+	})
 	bar.finish()
 
 	fmt.Fprintf(f.IO.ErrOut, "fetched %d objects (%s), %d already present, %d refused, into %s\n",
-		stats.fetched.Load(), humanize.IBytes(uint64(stats.bytes.Load())), stats.present.Load(), stats.refused.Load(), opts.to)
-	if err := cmd.Context().Err(); err != nil {
+		stats.Fetched, humanize.IBytes(uint64(stats.Bytes)), stats.Present, stats.Refused, opts.to)
+	if err := ctx.Err(); err != nil {
 		return err // interrupted: what is fetched is complete, the rest is not there
 	}
-	if firstErr != nil {
-		return withHint(firstErr, "run the same fetch again to finish: complete objects are kept and skipped")
+	if err != nil {
+		return withHint(err, "run the same fetch again to finish: complete objects are kept and skipped")
 	}
-	if n := stats.refused.Load(); n > 0 {
+	if n := stats.Refused; n > 0 {
 		return fmt.Errorf("%d %s refused: see above", n, pluralWord(n, "key"))
 	}
 	return nil
-}
-
-// refusedKeyError is a key that would be written outside the target folder.
-type refusedKeyError struct {
-	key    string
-	reason string
-}
-
-func (e *refusedKeyError) Error() string {
-	return fmt.Sprintf("refusing key %q: %s; it was not written", e.key, e.reason)
-}
-
-// targetPath is where key lands under dir, or a refusal: keys come from a
-// server, and a hostile one must not write outside dir.
-func targetPath(dir, key string) (string, error) {
-	refuse := func(reason string) error { return &refusedKeyError{key: key, reason: reason} }
-	switch {
-	case key == "":
-		return "", refuse("empty key")
-	case strings.HasPrefix(key, "/"):
-		return "", refuse("absolute path")
-	case strings.ContainsAny(key, "\\\x00"):
-		return "", refuse("backslash or NUL in key")
-	}
-	for _, seg := range strings.Split(key, "/") {
-		switch seg {
-		case "":
-			return "", refuse("empty path segment")
-		case ".", "..":
-			return "", refuse("'" + seg + "' path segment would leave the folder")
-		}
-	}
-	p := filepath.Join(dir, filepath.FromSlash(key))
-	rel, err := filepath.Rel(dir, p)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return "", refuse("outside the folder")
-	}
-	return p, nil
-}
-
-// md5ETag returns the MD5 an ETag stands for, if it is one: single-part
-// uploads have the hex MD5 of the body as ETag, multipart ones do not.
-func md5ETag(etag string) ([]byte, bool) {
-	etag = strings.Trim(etag, `"`)
-	if len(etag) != 32 {
-		return nil, false
-	}
-	b, err := hex.DecodeString(etag)
-	return b, err == nil
-}
-
-func fileMD5(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	h := md5.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
-}
-
-// fetchObject downloads one object unless an identical copy is present.
-func fetchObject(ctx context.Context, store objstore.Store, o objstore.Object, opts *fetchOptions, stats *fetchStats) error {
-	key := o.Key
-	decompress := opts.decompress && strings.HasSuffix(key, ".gz")
-	if decompress {
-		key = strings.TrimSuffix(key, ".gz")
-	}
-	dst, err := targetPath(opts.to, key)
-	if err != nil {
-		return err
-	}
-	want, haveMD5 := md5ETag(o.ETag)
-	if info, err := os.Stat(dst); err == nil && info.Mode().IsRegular() {
-		// A decompressed copy was renamed into place only once verified.
-		if decompress {
-			stats.present.Add(1)
-			return nil
-		}
-		if info.Size() == o.Size {
-			if !haveMD5 {
-				stats.present.Add(1)
-				return nil
-			}
-			if sum, err := fileMD5(dst); err == nil && string(sum) == string(want) {
-				stats.present.Add(1)
-				return nil
-			}
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".flowlog-part-*")
-	if err != nil {
-		return err
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-
-	body, err := store.Open(ctx, o.Key)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
-	h := md5.New()
-	counted := &countingWriter{}
-	raw := io.TeeReader(body, io.MultiWriter(h, counted))
-	if decompress {
-		err = copyDecompressed(tmp, raw)
-	} else {
-		_, err = io.Copy(tmp, raw)
-	}
-	if err != nil {
-		return err
-	}
-	if err := verifyDownload(o, counted.n, h, want, haveMD5); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return err
-	}
-	done = true
-	stats.fetched.Add(1)
-	stats.bytes.Add(counted.n)
-	return nil
-}
-
-func copyDecompressed(dst io.Writer, src io.Reader) error {
-	zr, err := gzip.NewReader(src)
-	if err != nil {
-		return fmt.Errorf("not gzip data: %w", err)
-	}
-	if _, err := io.Copy(dst, zr); err != nil {
-		return fmt.Errorf("truncated or corrupt gzip data: %w", err)
-	}
-	// Read to the end so the size and checksum cover every byte.
-	_, err = io.Copy(io.Discard, src)
-	return err
-}
-
-func verifyDownload(o objstore.Object, n int64, h hash.Hash, want []byte, haveMD5 bool) error {
-	if n != o.Size {
-		return fmt.Errorf("incomplete download: %d of %d bytes", n, o.Size)
-	}
-	if haveMD5 && string(h.Sum(nil)) != string(want) {
-		return fmt.Errorf("checksum mismatch: MD5 %x, ETag %x", h.Sum(nil), want)
-	}
-	return nil
-}
-
-type countingWriter struct{ n int64 }
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	c.n += int64(len(p))
-	return len(p), nil
 }
