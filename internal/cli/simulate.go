@@ -1,15 +1,16 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/simulate"
 )
@@ -147,18 +148,23 @@ func simulateRun(cmd *cobra.Command, f *Factory, opts *simulateOptions) error {
 		}
 	}
 
-	sink, where := simulate.DirSink(opts.out), opts.out
-	if opts.out == "" {
-		store, err := f.Store(ctx, bucket)
+	var store objstore.Store
+	where := opts.out
+	if opts.out != "" {
+		if err := os.MkdirAll(opts.out, 0o755); err != nil {
+			return fmt.Errorf("--out %s: %w", opts.out, err)
+		}
+		if store, err = local.New(opts.out); err != nil {
+			return err
+		}
+	} else {
+		s3, err := f.Store(ctx, bucket)
 		if err != nil {
 			return err
 		}
-		where = store.String()
-		sink = simulate.SinkFunc(func(ctx context.Context, key string, body []byte) error {
-			return store.Put(ctx, key, bytes.NewReader(body), int64(len(body)))
-		})
+		store, where = s3, s3.String()
 	}
-	sum, err := simulate.Run(ctx, cfg, sink)
+	sum, err := simulate.Run(ctx, cfg, store)
 	if err != nil {
 		return err
 	}
