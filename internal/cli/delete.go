@@ -150,7 +150,6 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	return nil
 }
 
-
 // flowLogObjects names where a flow log's objects are, as an s3:// pattern.
 func flowLogObjects(fl flowlog.FlowLog) string {
 	return objectPatterns([]flowlog.FlowLog{fl})

@@ -16,12 +16,14 @@ import (
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/cli/create"
+	"github.com/flowlog/flowlog/internal/cli/fetch"
 	"github.com/flowlog/flowlog/internal/cli/get"
 	"github.com/flowlog/flowlog/internal/cli/inplace"
 	"github.com/flowlog/flowlog/internal/cli/list"
 	"github.com/flowlog/flowlog/internal/cli/prune"
 	"github.com/flowlog/flowlog/internal/cli/query"
 	"github.com/flowlog/flowlog/internal/cli/replace"
+	"github.com/flowlog/flowlog/internal/cli/simulate"
 	"github.com/flowlog/flowlog/internal/cli/version"
 	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/iostreams"
@@ -130,8 +132,8 @@ one flow log per resource, no change after creation.`,
 	}
 	for _, cmd := range []*cobra.Command{
 		query.NewCmdQuery(f, nil),
-		newSimulateCmd(lf),
-		newFetchCmd(lf),
+		simulate.NewCmdSimulate(f, nil),
+		fetch.NewCmdFetch(f, nil),
 		prune.NewCmdPrune(f, nil),
 		newRetentionCmd(lf),
 		newBucketCmd(lf),

@@ -74,6 +74,11 @@ var (
 	// ErrUnreachable means the storage could not be reached, even after
 	// retries: connection refused, an unknown host, a timeout.
 	ErrUnreachable = errors.New("storage unreachable")
+
+	// ErrInvalidKey means the store refuses a key it cannot hold as it is:
+	// a folder refuses keys that could name a file outside it ("..",
+	// absolute paths, empty segments, ...). Nothing was read or written.
+	ErrInvalidKey = errors.New("invalid key")
 )
 
 // KeyError is the failure to delete one key.

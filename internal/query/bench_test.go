@@ -2,22 +2,38 @@ package query
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
 	"github.com/flowlog/flowlog/internal/filter/expr"
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/simulate"
 )
 
 // simulatedInputs returns a few hours of simulated objects, held in memory.
 func simulatedInputs(b *testing.B) []Input {
 	b.Helper()
-	var inputs []Input
+	store, err := local.New(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
 	cfg := simulate.Config{Name: "bench", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Duration: 4 * time.Hour, RecordsPerObject: 20000, Seed: 42}
-	_, err := simulate.Run(context.Background(), cfg, simulate.SinkFunc(func(_ context.Context, key string, body []byte) error {
-		inputs = append(inputs, memInput(key, append([]byte(nil), body...)))
-		return nil
-	}))
+	if _, err := simulate.Run(context.Background(), cfg, store); err != nil {
+		b.Fatal(err)
+	}
+	var inputs []Input
+	err = store.List(context.Background(), "", "", func(o objstore.Object) error {
+		r, err := store.Open(context.Background(), o.Key)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		body, err := io.ReadAll(r)
+		inputs = append(inputs, memInput(o.Key, body))
+		return err
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

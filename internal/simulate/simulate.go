@@ -21,13 +21,14 @@ import (
 	"github.com/klauspost/pgzip"
 
 	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
 )
 
 // DefaultRecordsPerObject is used when Config.RecordsPerObject is 0.
 const DefaultRecordsPerObject = 2000
 
 // MaxRecordsPerObject bounds Config.RecordsPerObject: a whole compressed
-// object is held in memory before it is handed to the Sink.
+// object is held in memory before it is stored.
 const MaxRecordsPerObject = 10_000_000
 
 // Window is the service's rotation: one object per flow log per window.
@@ -65,7 +66,7 @@ type Config struct {
 	Seed int64
 }
 
-// Summary counts what Run handed to the Sink.
+// Summary counts what Run stored.
 type Summary struct {
 	Objects int
 	Records int       // including NODATA/SKIPDATA lines
@@ -73,21 +74,6 @@ type Summary struct {
 	First   time.Time // earliest record start (UTC); zero when no objects
 	Last    time.Time // latest record end (UTC); zero when no objects
 }
-
-// Sink stores finished objects. Run calls Put once per object, in key
-// order, from one goroutine. body is only valid during the call: a Sink
-// that keeps it must copy it. Holding one whole object keeps a Sink trivial
-// to write for both a folder and an S3 PutObject (known length, retryable),
-// while memory stays bounded by the size of one object.
-type Sink interface {
-	Put(ctx context.Context, key string, body []byte) error
-}
-
-// SinkFunc adapts a function to a Sink.
-type SinkFunc func(ctx context.Context, key string, body []byte) error
-
-// Put calls f.
-func (f SinkFunc) Put(ctx context.Context, key string, body []byte) error { return f(ctx, key, body) }
 
 // Compression settings. Objects are a few hundred KB to a few MB of text;
 // 256 KB blocks let pgzip compress even a default-sized object on several
@@ -101,9 +87,12 @@ const (
 	writeChunk    = 64 << 10 // text handed to the compressor at a time
 )
 
-// Run writes the objects of every window of the period that has traffic to
-// sink, in time order, and reports what it wrote. It stops at the first
-// error from the sink or when ctx is done; objects already written stay.
+// Run puts the objects of every window of the period that has traffic into
+// store, in time order, and reports what it wrote. It stops at the first
+// error from the store or when ctx is done; objects already written stay.
+// Of the store it uses only Put, from one goroutine. Each object is held
+// whole in memory first, which gives Put its known length and a body it
+// can retry, while memory stays bounded by the size of one object.
 //
 // Each object's key carries the time the service would have written it: the
 // end of its window plus a small deterministic delay of 1 to 9 seconds (the
@@ -111,7 +100,7 @@ const (
 // window either). A window's object depends only on the Config and the
 // window, not on the rest of the period, so a longer period with the same
 // seed extends a shorter one with the same objects.
-func Run(ctx context.Context, cfg Config, sink Sink) (Summary, error) {
+func Run(ctx context.Context, cfg Config, store objstore.Store) (Summary, error) {
 	var sum Summary
 	cfg, err := cfg.normalize()
 	if err != nil {
@@ -170,7 +159,7 @@ func Run(ctx context.Context, cfg Config, sink Sink) (Summary, error) {
 		}
 
 		key := flowlog.ObjectKey(cfg.Prefix, cfg.Name, written)
-		if err := sink.Put(ctx, key, body.Bytes()); err != nil {
+		if err := store.Put(ctx, key, bytes.NewReader(body.Bytes()), int64(body.Len())); err != nil {
 			return sum, fmt.Errorf("put %s: %w", key, err)
 		}
 		if sum.Objects == 0 || w.minStart < minStart {

@@ -6,8 +6,12 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -17,12 +21,14 @@ import (
 	"time"
 
 	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
 var day = time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 
-// object is one object a Run handed to its sink.
+// object is one object a Run put.
 type object struct {
 	key  string
 	body []byte
@@ -32,14 +38,44 @@ type object struct {
 func collect(t testing.TB, cfg Config) ([]object, Summary) {
 	t.Helper()
 	var objs []object
-	sum, err := Run(context.Background(), cfg, SinkFunc(func(_ context.Context, key string, body []byte) error {
-		objs = append(objs, object{key, bytes.Clone(body)})
+	sum, err := Run(context.Background(), cfg, putFunc(func(_ context.Context, key string, body []byte) error {
+		objs = append(objs, object{key, body})
 		return nil
 	}))
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	return objs, sum
+}
+
+// putOnly is a store whose Put hands each object to put. Run uses nothing
+// else; the other methods are the nil Store's and would panic.
+type putOnly struct {
+	objstore.Store
+	put func(ctx context.Context, key string, body []byte) error
+}
+
+func putFunc(put func(ctx context.Context, key string, body []byte) error) objstore.Store {
+	return putOnly{put: put}
+}
+
+func (p putOnly) Put(ctx context.Context, key string, body io.ReadSeeker, size int64) error {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	if int64(len(b)) != size {
+		return fmt.Errorf("put %s: body has %d bytes, size says %d", key, len(b), size)
+	}
+	return p.put(ctx, key, b)
+}
+
+// discard is a store that drops every object, for benchmarks.
+type discard struct{ objstore.Store }
+
+func (discard) Put(_ context.Context, _ string, body io.ReadSeeker, _ int64) error {
+	_, err := io.Copy(io.Discard, body)
+	return err
 }
 
 // line is one parsed record line of an object.
@@ -444,7 +480,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := ok
 			tt.edit(&cfg)
-			_, err := Run(context.Background(), cfg, SinkFunc(func(context.Context, string, []byte) error {
+			_, err := Run(context.Background(), cfg, putFunc(func(context.Context, string, []byte) error {
 				t.Fatal("Put called for an invalid Config")
 				return nil
 			}))
@@ -471,11 +507,11 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-func TestSinkErrorsStopRun(t *testing.T) {
+func TestStoreErrorsStopRun(t *testing.T) {
 	boom := errors.New("boom")
 	calls := 0
 	_, err := Run(context.Background(), Config{Name: "web", From: day, Duration: 2 * time.Hour},
-		SinkFunc(func(context.Context, string, []byte) error {
+		putFunc(func(context.Context, string, []byte) error {
 			calls++
 			return boom
 		}))
@@ -486,7 +522,7 @@ func TestSinkErrorsStopRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	calls = 0
 	sum, err := Run(ctx, Config{Name: "web", From: day, Duration: 2 * time.Hour},
-		SinkFunc(func(context.Context, string, []byte) error {
+		putFunc(func(context.Context, string, []byte) error {
 			calls++
 			cancel()
 			return nil
@@ -502,11 +538,50 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		sum, err = Run(context.Background(), cfg, SinkFunc(func(context.Context, string, []byte) error { return nil }))
+		sum, err = Run(context.Background(), cfg, discard{})
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(sum.Records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(sum.Bytes)/float64(sum.Records), "B/record")
+}
+
+// TestRunIntoFolder writes through the local store, as `flowlog simulate
+// --out` does: the files are the objects, byte for byte, and nothing else.
+func TestRunIntoFolder(t *testing.T) {
+	dir := t.TempDir()
+	store, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Name: "web", Prefix: "flowlogs", From: day, Duration: time.Hour, RecordsPerObject: 500, Seed: 2}
+	sum, err := Run(context.Background(), cfg, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, _ := collect(t, cfg)
+	var files []string
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != sum.Objects || len(mem) != sum.Objects {
+		t.Fatalf("%d files %q, %d objects in memory, Summary says %d", len(files), files, len(mem), sum.Objects)
+	}
+	for _, o := range mem {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(o.key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, o.body) {
+			t.Errorf("%s differs from the object Run made", o.key)
+		}
+	}
 }

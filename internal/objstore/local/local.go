@@ -24,8 +24,8 @@ import (
 	"github.com/flowlog/flowlog/internal/objstore"
 )
 
-// tempPrefix starts the names of the files Put writes before renaming them
-// into place; listings skip them and keys may not use it.
+// tempPrefix starts the names of the files Write and Put write before
+// renaming them into place; listings skip them and keys may not use them.
 const tempPrefix = ".flowlog-tmp-"
 
 // Store is a folder used as object storage.
@@ -94,7 +94,7 @@ func (s *Store) list(ctx context.Context, base, prefix, startAfter string, fn fu
 	entries := make([]entry, 0, len(des))
 	for _, de := range des {
 		name := de.Name()
-		if !validSegment(name) {
+		if segmentProblem(name) != "" {
 			continue
 		}
 		isDir, ok := s.kind(dir, de)
@@ -203,37 +203,67 @@ func (s *Store) Stat(ctx context.Context, key string) (objstore.Object, error) {
 // Put writes body to a temporary file beside the object's file and renames
 // it into place, so a reader sees the old file or the complete new one.
 func (s *Store) Put(ctx context.Context, key string, body io.ReadSeeker, size int64) error {
-	if err := s.put(ctx, key, body, size); err != nil {
+	if size < 0 {
+		return fmt.Errorf("put %s: negative size %d", s.describe(key), size)
+	}
+	_, err := s.write(ctx, key, io.LimitReader(body, size), func(n int64) error {
+		if n != size {
+			return fmt.Errorf("body has %d bytes, want %d", n, size)
+		}
+		if extra, _ := body.Read(make([]byte, 1)); extra > 0 {
+			return fmt.Errorf("body has more than %d bytes", size)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("put %s: %w", s.describe(key), err)
 	}
 	return nil
 }
 
-func (s *Store) put(ctx context.Context, key string, body io.ReadSeeker, size int64) error {
-	if size < 0 {
-		return fmt.Errorf("negative size %d", size)
+// Write stores what r yields under key, for a body whose size is not known
+// in advance: it copies r into a temporary file beside the key's file, calls
+// verify (unless nil) with the number of bytes copied, and only when verify
+// returns nil syncs the file and renames it into place. So, as with Put, a
+// reader sees the old file or the complete new one, and a failed copy or
+// verification leaves nothing under the key's name.
+//
+// A key that could name a file outside the folder gives an *InvalidKeyError
+// before r is read. Errors from r, verify and ctx are returned as they are,
+// since the caller knows what they mean; the store's own failures name the
+// file.
+func (s *Store) Write(ctx context.Context, key string, r io.Reader, verify func(written int64) error) error {
+	theirs, err := s.write(ctx, key, r, verify)
+	if err != nil && !theirs {
+		return fmt.Errorf("write %s: %w", s.describe(key), err)
 	}
+	return err
+}
+
+// write is Put and Write: theirs says whether err came from r, verify or
+// ctx rather than from the file system or the key.
+func (s *Store) write(ctx context.Context, key string, r io.Reader, verify func(int64) error) (theirs bool, err error) {
 	path, err := s.path(key)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return true, err
 	}
 	// A folder cannot hold both "a/b" and "a/b/c", as a bucket can.
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return errors.New("the key is a folder of other objects here, so it cannot be an object too")
+		return false, errors.New("the key is a folder of other objects here, so it cannot be an object too")
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
-			return errors.New("a prefix of the key is an object here, so it cannot be a folder too")
+			return false, errors.New("a prefix of the key is an object here, so it cannot be a folder too")
 		}
-		return classify(err)
+		return false, classify(err)
 	}
 	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
-		return classify(err)
+		return false, classify(err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -242,32 +272,51 @@ func (s *Store) put(ctx context.Context, key string, body io.ReadSeeker, size in
 			os.Remove(tmp)
 		}
 	}()
-	n, err := io.Copy(f, io.LimitReader(contextReader{ctx, body}, size))
+	src := &sourceReader{r: contextReader{ctx, r}}
+	n, err := io.Copy(f, src)
 	if err != nil {
-		return err
+		if src.err != nil {
+			return true, err
+		}
+		return false, classify(err)
 	}
-	if n != size {
-		return fmt.Errorf("body has %d bytes, want %d", n, size)
-	}
-	if extra, _ := body.Read(make([]byte, 1)); extra > 0 {
-		return fmt.Errorf("body has more than %d bytes", size)
+	if verify != nil {
+		if err := verify(n); err != nil {
+			return true, err
+		}
 	}
 	// CreateTemp makes the file 0600; objects are as readable as any file
 	// the user writes.
 	if err := f.Chmod(0o644); err != nil {
-		return err
+		return false, err
 	}
+	// Without the sync a power loss could leave the renamed file empty.
 	if err := f.Sync(); err != nil {
-		return err
+		return false, err
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return false, err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return classify(err)
+		return false, classify(err)
 	}
 	tmp = ""
-	return nil
+	return false, nil
+}
+
+// sourceReader remembers the error its reader gave, so that a failed copy
+// can be told apart from a failed write.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // contextReader stops a long copy once ctx is done.
@@ -323,31 +372,71 @@ func (s *Store) remove(key string) error {
 	return nil
 }
 
+// InvalidKeyError is a key the store refuses because its file could lie
+// outside the folder, or is not a name the store can hold. It wraps
+// objstore.ErrInvalidKey.
+type InvalidKeyError struct {
+	Key    string
+	Reason string // why, for people: "absolute path", "empty path segment", ...
+}
+
+func (e *InvalidKeyError) Error() string {
+	return fmt.Sprintf("invalid key %q: %s", e.Key, e.Reason)
+}
+
+// Unwrap returns objstore.ErrInvalidKey.
+func (e *InvalidKeyError) Unwrap() error { return objstore.ErrInvalidKey }
+
 // path maps a key to its file, refusing keys that are not plain relative
-// '/'-separated paths, so no key can reach outside the folder.
+// '/'-separated paths, so no key can reach outside the folder. Keys come
+// from servers too (fetch), and a hostile one must not write elsewhere.
 func (s *Store) path(key string) (string, error) {
-	if key == "" {
-		return "", errors.New("invalid key: empty")
-	}
-	for seg := range strings.SplitSeq(key, "/") {
-		if !validSegment(seg) {
-			return "", fmt.Errorf("invalid key %q: a local key is a relative path of non-empty names, without '.', '..', backslashes or %s names", key, tempPrefix)
-		}
+	if reason := keyProblem(key); reason != "" {
+		return "", &InvalidKeyError{Key: key, Reason: reason}
 	}
 	return filepath.Join(s.abs, filepath.FromSlash(key)), nil
 }
 
-func validSegment(seg string) bool {
-	if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, tempPrefix) || strings.ContainsAny(seg, "\\\x00") {
-		return false
+// keyProblem says why key cannot be a path under the folder, or "" if it
+// can. The order of the checks decides which reason a user reads.
+func keyProblem(key string) string {
+	switch {
+	case key == "":
+		return "empty key"
+	case strings.HasPrefix(key, "/"):
+		return "absolute path"
+	case strings.ContainsAny(key, "\\\x00"):
+		return "backslash or NUL in key"
 	}
-	// A colon names a drive or a stream on Windows.
-	return runtime.GOOS != "windows" || !strings.Contains(seg, ":")
+	for seg := range strings.SplitSeq(key, "/") {
+		if reason := segmentProblem(seg); reason != "" {
+			return reason
+		}
+	}
+	return ""
 }
 
-// describe names a key's file for messages.
+// segmentProblem says why seg cannot be a name in a key, or "" if it can.
+func segmentProblem(seg string) string {
+	switch {
+	case seg == "":
+		return "empty path segment"
+	case seg == "." || seg == "..":
+		return "'" + seg + "' path segment would leave the folder"
+	case strings.ContainsAny(seg, "\\\x00"):
+		return "backslash or NUL in key"
+	case strings.HasPrefix(seg, tempPrefix):
+		return "names starting " + tempPrefix + " are the store's temporary files"
+	case runtime.GOOS == "windows" && strings.Contains(seg, ":"):
+		return "a colon names a drive or a stream on Windows"
+	}
+	return ""
+}
+
+// describe names a key's file, or a prefix's folder ("a/b/"), for messages.
+// An invalid key's "file" could be a misleading place, so it gets the folder.
 func (s *Store) describe(key string) string {
-	if key == "" {
+	if keyProblem(strings.TrimSuffix(key, "/")) != "" {
 		return s.root
 	}
 	return filepath.Join(s.root, filepath.FromSlash(key))

@@ -3,6 +3,7 @@ package local_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,7 +25,10 @@ func newStore(t *testing.T) *local.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) objstore.Store { return newStore(t) })
+	storetest.RunFolder(t, func(t *testing.T) (objstore.Store, string) {
+		s := newStore(t)
+		return s, s.String()
+	})
 }
 
 func TestNewRefusesMissingFolderAndFile(t *testing.T) {
@@ -39,44 +43,6 @@ func TestNewRefusesMissingFolderAndFile(t *testing.T) {
 	}
 	if _, err := local.New(file); err == nil {
 		t.Error("New(a file) succeeded, want an error")
-	}
-}
-
-func TestKeysCannotEscapeRoot(t *testing.T) {
-	parent := t.TempDir()
-	root := filepath.Join(parent, "root")
-	if err := os.Mkdir(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	s, err := local.New(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	for _, key := range []string{
-		"", "/etc/passwd", "../outside", "a/../../outside", "a//b", "a/", "./a", "a/./b",
-		`a\b`, `..\outside`, "a/.flowlog-tmp-1", "nul\x00byte",
-	} {
-		if err := s.Put(ctx, key, bytes.NewReader([]byte("x")), 1); err == nil {
-			t.Errorf("Put(%q) succeeded, want it refused", key)
-		}
-		if _, err := s.Open(ctx, key); err == nil || errors.Is(err, objstore.ErrNotFound) {
-			t.Errorf("Open(%q) = %v, want an invalid key error", key, err)
-		}
-		if _, err := s.Stat(ctx, key); err == nil || errors.Is(err, objstore.ErrNotFound) {
-			t.Errorf("Stat(%q) = %v, want an invalid key error", key, err)
-		}
-		var de *objstore.DeleteError
-		if err := s.Delete(ctx, []string{key}); !errors.As(err, &de) || len(de.Failed) != 1 {
-			t.Errorf("Delete(%q) = %v, want a DeleteError for it", key, err)
-		}
-	}
-	entries, err := os.ReadDir(parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != 1 {
-		t.Errorf("refused keys left files beside the root: %v", entries)
 	}
 }
 
@@ -125,7 +91,76 @@ func TestListSkipsTempAndForeignFiles(t *testing.T) {
 	if want := []string{"a/x", "link"}; !slices.Equal(got, want) {
 		t.Errorf("List = %q, want %q", got, want)
 	}
+	// Nor can a key name one, so a temp file is never an object.
+	err = s.Put(t.Context(), "a/.flowlog-tmp-12345", bytes.NewReader(nil), 0)
+	if !errors.Is(err, objstore.ErrInvalidKey) {
+		t.Errorf("Put(a/.flowlog-tmp-12345) = %v, want ErrInvalidKey", err)
+	}
 }
+
+func TestWrite(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	path := filepath.Join(s.String(), "web", "x.log")
+	put := func(body string, verify func(int64) error) error {
+		return s.Write(ctx, "web/x.log", strings.NewReader(body), verify)
+	}
+	if err := put("first", nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// verify runs after the copy and before the rename: the old object is
+	// still in place, and a failure keeps it there.
+	bad := errors.New("checksum mismatch")
+	var seen int64
+	err := put("second, longer", func(n int64) error {
+		seen = n
+		if b, _ := os.ReadFile(path); string(b) != "first" {
+			t.Errorf("during verify the object holds %q, want the old one", b)
+		}
+		return bad
+	})
+	if err != bad {
+		t.Errorf("Write with a failing verify = %v, want verify's error as it is", err)
+	}
+	if seen != int64(len("second, longer")) {
+		t.Errorf("verify saw %d bytes, want %d", seen, len("second, longer"))
+	}
+
+	// A failing body is returned as it is too, and leaves the old object.
+	boom := errors.New("connection reset")
+	err = s.Write(ctx, "web/x.log", io.MultiReader(strings.NewReader("half"), iotestErr{boom}), nil)
+	if err != boom {
+		t.Errorf("Write with a failing body = %v, want the body's error as it is", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "first" {
+		t.Errorf("after failed Writes the object holds %q, want %q", b, "first")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("failed Writes left files beside the object: %v", entries)
+	}
+
+	if err := put("second", func(n int64) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "second" {
+		t.Errorf("object holds %q, want %q", b, "second")
+	}
+
+	// The store's own failures name the file.
+	if err := os.WriteFile(filepath.Join(s.String(), "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Write(ctx, "file/below", strings.NewReader("x"), nil)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(s.String(), "file", "below")) {
+		t.Errorf("Write below a file = %v, want an error naming the file", err)
+	}
+}
+
+// iotestErr is a reader that fails.
+type iotestErr struct{ err error }
+
+func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }
 
 func TestPutOverDirectoryFails(t *testing.T) {
 	s := newStore(t)

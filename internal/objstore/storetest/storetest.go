@@ -5,11 +5,15 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +31,25 @@ import (
 // MinIO accepts both but leaves the deeper one out of listings. Flow log
 // keys never nest that way.
 func Run(t *testing.T, newStore func(t *testing.T) objstore.Store) {
+	run(t, func(t *testing.T) (objstore.Store, string) { return newStore(t), "" })
+}
+
+// RunFolder runs the suite on a store that keeps its objects in a folder on
+// disk: newStore returns a new store in a new, empty folder whose parent
+// belongs to the test as well, as t.TempDir's does (the suite writes beside
+// the folder), and that folder. On top of what Run asks, such a
+// store must refuse every key that could name a file outside its folder
+// with objstore.ErrInvalidKey, and leave the files around it alone.
+func RunFolder(t *testing.T, newStore func(t *testing.T) (objstore.Store, string)) {
+	run(t, newStore)
+}
+
+func run(t *testing.T, newStore func(t *testing.T) (objstore.Store, string)) {
+	t.Run("KeysStayInside", func(t *testing.T) {
+		t.Parallel()
+		s, dir := newStore(t)
+		testKeysStayInside(t, s, dir)
+	})
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s objstore.Store)
@@ -47,7 +70,8 @@ func Run(t *testing.T, newStore func(t *testing.T) objstore.Store) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.fn(t, newStore(t))
+			s, _ := newStore(t)
+			tt.fn(t, s)
 		})
 	}
 }
@@ -382,6 +406,131 @@ func testConcurrent(t *testing.T, s objstore.Store) {
 	if got := list(t, s, "own/", ""); len(got) != workers*rounds {
 		t.Errorf("after concurrent Puts, List returned %d objects, want %d", len(got), workers*rounds)
 	}
+}
+
+// streamWriter is a store that also writes bodies of unknown size, as
+// local.Store.Write does; the suite checks its keys like Put's.
+type streamWriter interface {
+	Write(ctx context.Context, key string, r io.Reader, verify func(written int64) error) error
+}
+
+// testKeysStayInside hands a folder store keys that, joined naively to its
+// folder, would name a file outside it or another key's file. Every one
+// must be refused with ErrInvalidKey, and every file around and inside the
+// folder must stay as it was.
+//
+// A bucket has no such test: its keys are opaque strings and cannot leave
+// it, and what a server makes of odd ones is its own business (MinIO strips
+// a leading '/', so "/abs" is "abs", and deletes "a/b" for "a//b").
+func testKeysStayInside(t *testing.T, s objstore.Store, dir string) {
+	if dir == "" {
+		t.Skip("not a folder store: bucket keys are opaque strings and cannot leave the bucket")
+	}
+	ctx := t.Context()
+	sentinels := map[string][]byte{"x": []byte("x stays"), "abs": []byte("abs stays"), "a/b": []byte("a/b stays")}
+	for key, data := range sentinels {
+		put(t, s, key, data)
+	}
+	// Files beside the folder where naive joins of the keys land, so that
+	// writing or deleting them shows.
+	parent := filepath.Dir(dir)
+	for _, name := range []string{"x", "abs"} {
+		if err := os.WriteFile(filepath.Join(parent, name), []byte("outside"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := tree(t, parent)
+	unchanged := func(when string) {
+		t.Helper()
+		after := tree(t, parent)
+		for p, v := range after {
+			if before[p] != v {
+				t.Errorf("%s, %s holds %q, was %q", when, p, v, before[p])
+			}
+		}
+		for p := range before {
+			if _, ok := after[p]; !ok {
+				t.Errorf("%s, %s is gone", when, p)
+			}
+		}
+	}
+
+	keys := []string{
+		"", ".", "..", "/", "//x", "../x", "a/../../x", "../../x",
+		"/abs", "/" + filepath.ToSlash(filepath.Join(parent, "abs")),
+		"./x", "a/../x", "a/./b", "a//b", "a/", "a/b/", "a/b/..",
+		`a\b`, `..\x`, `a\..\..\x`, "x\x00", "a/\x00/b", "\x00",
+	}
+	refused := func(op, key string, err error) {
+		t.Helper()
+		if !errors.Is(err, objstore.ErrInvalidKey) {
+			t.Errorf("%s(%q) = %v, want ErrInvalidKey", op, key, err)
+		}
+	}
+	for _, key := range keys {
+		data := []byte("hostile " + key)
+		refused("Put", key, s.Put(ctx, key, bytes.NewReader(data), int64(len(data))))
+		if w, ok := s.(streamWriter); ok {
+			body := &readCounter{r: bytes.NewReader(data)}
+			refused("Write", key, w.Write(ctx, key, body, nil))
+			if body.n > 0 {
+				t.Errorf("Write(%q) read its body before refusing the key", key)
+			}
+		}
+	}
+	unchanged("after Put and Write of the hostile keys")
+	for _, key := range keys {
+		r, err := s.Open(ctx, key)
+		if err == nil {
+			r.Close()
+		}
+		refused("Open", key, err)
+		_, err = s.Stat(ctx, key)
+		refused("Stat", key, err)
+		err = s.Delete(ctx, []string{key})
+		var de *objstore.DeleteError
+		if !errors.As(err, &de) || len(de.Failed) != 1 || !errors.Is(err, objstore.ErrInvalidKey) {
+			t.Errorf("Delete(%q) = %v, want a DeleteError with ErrInvalidKey", key, err)
+		}
+	}
+	unchanged("after Open, Stat and Delete of the hostile keys")
+	if got, want := keysOf(list(t, s, "", "")), slices.Sorted(maps.Keys(sentinels)); !slices.Equal(got, want) {
+		t.Errorf("after the hostile keys, List = %q, want %q", got, want)
+	}
+}
+
+type readCounter struct {
+	r io.Reader
+	n int
+}
+
+func (c *readCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// tree maps every path under dir to what is there: a directory, or a
+// file's bytes.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			out[path] = "directory"
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		out[path] = "file: " + string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func testString(t *testing.T, s objstore.Store) {
