@@ -108,3 +108,42 @@ func BenchmarkParseIPv6(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkParse scans the simulated lines in push mode, as a query reads
+// a decompressed object, on every path the processor can run and with the
+// fields of each kind of query.
+func BenchmarkParse(b *testing.B) {
+	var buf bytes.Buffer
+	lines := simulatedLines(b)
+	for buf.Len() < 1<<20 {
+		for _, l := range lines {
+			buf.WriteString(l)
+			buf.WriteByte('\n')
+		}
+	}
+	data := buf.Bytes()
+	needs := []struct {
+		name string
+		need FieldSet
+	}{
+		{"all", AllFields},
+		{"action", FieldSet(0).With(ActionField)},
+		{"group-by", FieldSet(0).With(SrcAddr).With(Packets).With(Bytes).With(Start).With(End)},
+	}
+	for _, p := range parserPaths() {
+		for _, n := range needs {
+			b.Run(p.name+"/"+n.name, func(b *testing.B) {
+				p.use(b)
+				s := NewScanner(nil, "bench", n.need)
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					s.Reset(nil, "bench")
+					if err := s.Each(bytes.NewReader(data), func(*Record) bool { return true }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
