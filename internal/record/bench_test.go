@@ -64,25 +64,6 @@ func BenchmarkParseSimulated(b *testing.B) {
 	}
 }
 
-func BenchmarkScanner(b *testing.B) {
-	var buf bytes.Buffer
-	for i := 0; i < 10000; i++ {
-		buf.Write(benchLines[i%len(benchLines)])
-		buf.WriteByte('\n')
-	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		s := NewScanner(bytes.NewReader(data), "bench", AllFields)
-		for s.Scan() {
-		}
-		if s.Err() != nil {
-			b.Fatal(s.Err())
-		}
-	}
-}
-
 // BenchmarkParseIPv6 compares the fast path for IPv6 addresses with netip
 // on the addresses of the simulated lines.
 func BenchmarkParseIPv6(b *testing.B) {
