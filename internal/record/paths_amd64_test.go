@@ -6,20 +6,20 @@ import "testing"
 // processor: which vector kernels it may use.
 type parserPath struct {
 	name string
-	// vector, line and number are what hasVector, hasLineVector and
-	// hasNumberVector are set to on this path.
-	vector, line, number bool
+	// What hasAVX2, hasAVX512Line and hasAVX512Numbers are set to on
+	// this path.
+	avx2, avx512Line, avx512Numbers bool
 }
 
 // parserPaths lists the paths this processor can run, from the portable Go
 // up to the fastest.
 func parserPaths() []parserPath {
 	paths := []parserPath{{name: "portable"}}
-	if hasVector {
-		paths = append(paths, parserPath{name: "avx2", vector: true})
+	if hasAVX2 {
+		paths = append(paths, parserPath{name: "avx2", avx2: true})
 	}
-	if hasLineVector {
-		paths = append(paths, parserPath{name: "avx512", vector: true, line: true, number: hasNumberVector})
+	if hasAVX512Line {
+		paths = append(paths, parserPath{name: "avx512", avx2: true, avx512Line: true, avx512Numbers: hasAVX512Numbers})
 	}
 	return paths
 }
@@ -28,7 +28,7 @@ func parserPaths() []parserPath {
 // Tests that call it must not run in parallel.
 func (p parserPath) use(tb testing.TB) {
 	tb.Helper()
-	vector, line, number := hasVector, hasLineVector, hasNumberVector
-	tb.Cleanup(func() { hasVector, hasLineVector, hasNumberVector = vector, line, number })
-	hasVector, hasLineVector, hasNumberVector = p.vector, p.line, p.number
+	avx2, avx512Line, avx512Numbers := hasAVX2, hasAVX512Line, hasAVX512Numbers
+	tb.Cleanup(func() { hasAVX2, hasAVX512Line, hasAVX512Numbers = avx2, avx512Line, avx512Numbers })
+	hasAVX2, hasAVX512Line, hasAVX512Numbers = p.avx2, p.avx512Line, p.avx512Numbers
 }

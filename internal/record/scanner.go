@@ -99,9 +99,9 @@ func blank(line []byte) bool {
 // accept takes one line (its number already counted). It reports true when
 // the line is a record, now in s.rec and counted; false for a line to pass
 // over (blank, the header, a malformed line being skipped); or the error
-// that stops the scan. triedSingle says the caller already tried the fast
-// parse on it.
-func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
+// that stops the scan. triedSingleSpaced says the caller already tried the
+// fast parse on it.
+func (s *Scanner) accept(line []byte, triedSingleSpaced bool) (bool, error) {
 	if blank(line) {
 		return false, nil
 	}
@@ -114,7 +114,7 @@ func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
 			return false, nil
 		}
 	}
-	if !triedSingle && parseSingle(line, s.need, &s.rec, &s.addrs) {
+	if !triedSingleSpaced && parseSingleSpaced(line, s.need, &s.rec, &s.addrs) {
 		s.records++
 		return true, nil
 	}
@@ -169,7 +169,7 @@ type lineWriter struct {
 	fn         func(*Record) bool
 	carry      []byte
 	discarding bool // inside an over-long line being skipped
-	single     singleLine
+	spaced     singleSpacedLine
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -179,11 +179,11 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		// The common case, a record as the service writes it past the
 		// line that may be a header: where the processor can, one pass
 		// over the line finds its end and its spaces.
-		if hasLineVector && len(w.carry) == 0 && !w.discarding && !s.first {
-			if i, ok := firstLineSpaces(p, w.single.spaces()); i >= 0 {
+		if hasAVX512Line && len(w.carry) == 0 && !w.discarding && !s.first {
+			if i, ok := lineEndAndSpaces(p, w.spaced.spaces()); i >= 0 {
 				line := p[:i]
 				p = p[i+1:]
-				if ok && w.single.parse(line, s.need, &s.rec, &s.addrs) {
+				if ok && w.spaced.parse(line, s.need, &s.rec, &s.addrs) {
 					s.line++
 					s.records++
 					if !w.fn(&s.rec) {
@@ -236,15 +236,15 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// line takes one line, without its newline. triedSingle says the fast
+// line takes one line, without its newline. triedSingleSpaced says the fast
 // parse already refused it.
-func (w *lineWriter) line(line []byte, triedSingle bool) error {
+func (w *lineWriter) line(line []byte, triedSingleSpaced bool) error {
 	s := w.s
 	s.line++
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	ok, err := s.accept(line, triedSingle)
+	ok, err := s.accept(line, triedSingleSpaced)
 	if err != nil {
 		s.err = err
 		return err
