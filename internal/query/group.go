@@ -139,25 +139,25 @@ func (v KeyValue) String() string {
 	return strconv.FormatUint(v.Num, 10)
 }
 
-// acc holds a group's sums. A first or last of 0 means no record of the
+// groupSums holds a group's sums. A first or last of 0 means no record of the
 // group had a start or an end.
-type acc struct {
+type groupSums struct {
 	flows, packets, bytes uint64
 	first, last           int64
 }
 
 // sumsOf returns the sums of a group of one record. An absent start or
-// end is 0 in the record, which is also what acc takes for "none".
-func sumsOf(r *record.Record) acc {
-	return acc{flows: 1, packets: r.Packets, bytes: r.Bytes, first: r.Start, last: r.End}
+// end is 0 in the record, which is also what groupSums takes for "none".
+func sumsOf(r *record.Record) groupSums {
+	return groupSums{flows: 1, packets: r.Packets, bytes: r.Bytes, first: r.Start, last: r.End}
 }
 
-func (a *acc) add(r *record.Record) {
+func (a *groupSums) add(r *record.Record) {
 	s := sumsOf(r)
 	a.merge(&s)
 }
 
-func (a *acc) merge(b *acc) {
+func (a *groupSums) merge(b *groupSums) {
 	a.flows += b.flows
 	a.packets += b.packets
 	a.bytes += b.bytes
@@ -169,7 +169,7 @@ func (a *acc) merge(b *acc) {
 
 // groupTable is one worker's groups. Aggregation spends its time looking
 // keys up in a table of tens of thousands of groups, so each kind of table
-// is laid out for few cache misses: see fixedTable and addrTable.
+// is laid out for few cache misses: see fixedKeyTable and addrTable.
 type groupTable interface {
 	// add adds a record to its group. It always returns true, which lets
 	// it serve as the visitor of a read.
@@ -183,12 +183,12 @@ type groupTable interface {
 // groupRow is one group of a table: its sums and its key, as an address
 // for an addrTable and encoded by appendGroupKey for the others.
 type groupRow struct {
-	sums *acc
+	sums *groupSums
 	addr netip.Addr // addrTable: the (masked) address; invalid for "-"
 	key  string     // other tables
 }
 
-// fixedKeyLen bounds the keys a fixedTable holds inline.
+// fixedKeyLen bounds the keys a fixedKeyTable holds inline.
 const fixedKeyLen = 40
 
 func newGroupTable(keys []GroupKey) groupTable {
@@ -209,24 +209,24 @@ func newGroupTable(keys []GroupKey) groupTable {
 		return &addrTable{key: keys[0], mask: maskOf(keys[0].Bits4, keys[0].Bits6)}
 	}
 	if size <= fixedKeyLen {
-		return &fixedTable{keys: keys}
+		return &fixedKeyTable{keys: keys}
 	}
-	return &stringTable{keys: keys, index: map[string]*acc{}}
+	return &stringKeyTable{keys: keys, index: map[string]*groupSums{}}
 }
 
-// fixedTable keys groups by their encoding, zero-padded to a fixed size;
+// fixedKeyTable keys groups by their encoding, zero-padded to a fixed size;
 // the encoding of every field is self-delimiting, so padding never makes
 // two keys equal. The map holds no pointers and its entries stay small:
 // the sums live in a dense slice, beside the encoded key of each group.
-type fixedTable struct {
+type fixedKeyTable struct {
 	keys  []GroupKey
 	index map[[fixedKeyLen]byte]int32
-	sums  []acc
+	sums  []groupSums
 	names []string // the encoded key of each group
 	buf   []byte
 }
 
-func (t *fixedTable) add(r *record.Record) bool {
+func (t *fixedKeyTable) add(r *record.Record) bool {
 	t.buf = appendGroupKey(t.buf[:0], t.keys, r)
 	t.get(t.buf).add(r)
 	return true
@@ -234,7 +234,7 @@ func (t *fixedTable) add(r *record.Record) bool {
 
 // get returns the sums of the group with encoded key name, adding the
 // group the first time.
-func (t *fixedTable) get(name []byte) *acc {
+func (t *fixedKeyTable) get(name []byte) *groupSums {
 	var k [fixedKeyLen]byte
 	copy(k[:], name)
 	i, ok := t.index[k]
@@ -244,20 +244,20 @@ func (t *fixedTable) get(name []byte) *acc {
 		}
 		i = int32(len(t.sums))
 		t.index[k] = i
-		t.sums = append(t.sums, acc{})
+		t.sums = append(t.sums, groupSums{})
 		t.names = append(t.names, string(name))
 	}
 	return &t.sums[i]
 }
 
-func (t *fixedTable) merge(other groupTable) {
-	o := other.(*fixedTable)
+func (t *fixedKeyTable) merge(other groupTable) {
+	o := other.(*fixedKeyTable)
 	for i, name := range o.names {
 		t.get([]byte(name)).merge(&o.sums[i])
 	}
 }
 
-func (t *fixedTable) rows() []groupRow {
+func (t *fixedKeyTable) rows() []groupRow {
 	rows := make([]groupRow, len(t.sums))
 	for i := range t.sums {
 		rows[i] = groupRow{sums: &t.sums[i], key: t.names[i]}
@@ -273,12 +273,12 @@ func (t *fixedTable) rows() []groupRow {
 type addrTable struct {
 	key    GroupKey
 	mask   addrMask
-	groups slotTable
-	absent *acc // records without the address
+	groups addrSlotTable
+	absent *groupSums // records without the address
 
 	// Records wait here to be added in batches (see flush), with the
 	// slots where their search starts.
-	batch  [addrBatch]addrRecord
+	batch  [addrBatch]queuedRecord
 	homes  [addrBatch]int
 	queued int
 }
@@ -286,10 +286,10 @@ type addrTable struct {
 // addrBatch is how many records an addrTable adds at once.
 const addrBatch = 32
 
-// addrRecord is one record waiting to be added: its key and its sums.
-type addrRecord struct {
-	key  slotKey
-	sums acc
+// queuedRecord is one record waiting to be added: its key and its sums.
+type queuedRecord struct {
+	key  addrKey
+	sums groupSums
 }
 
 func (t *addrTable) add(r *record.Record) bool {
@@ -299,7 +299,7 @@ func (t *addrTable) add(r *record.Record) bool {
 	}
 	if !r.Has(t.key.Field) {
 		if t.absent == nil {
-			t.absent = &acc{}
+			t.absent = &groupSums{}
 		}
 		t.absent.add(r)
 		return true
@@ -308,7 +308,7 @@ func (t *addrTable) add(r *record.Record) bool {
 	// it stalled on the partial stores (a store-forwarding failure per
 	// record).
 	e := &t.batch[t.queued]
-	e.key = keyOf(a, t.mask)
+	e.key = addrKeyOf(a, t.mask)
 	e.sums.flows, e.sums.packets, e.sums.bytes = 1, r.Packets, r.Bytes
 	e.sums.first, e.sums.last = r.Start, r.End
 	if len(t.groups.slots) > 0 {
@@ -347,7 +347,7 @@ func (t *addrTable) merge(other groupTable) {
 	o.flush()
 	if o.absent != nil {
 		if t.absent == nil {
-			t.absent = &acc{}
+			t.absent = &groupSums{}
 		}
 		t.absent.merge(o.absent)
 	}
@@ -372,16 +372,16 @@ func (t *addrTable) rows() []groupRow {
 	return rows
 }
 
-// slotKey is an address as a table key: its sixteen bytes as two
+// addrKey is an address as a table key: its sixteen bytes as two
 // big-endian words (an IPv4 address in the low 32 bits of lo) and its
 // family, 4 or 6. The zero key, family 0, marks an empty slot.
-type slotKey struct {
+type addrKey struct {
 	hi, lo uint64
 	family uint8
 }
 
 // addrMask keeps the network part of an address: of an IPv4 address in
-// v4, of an IPv6 address in hi and lo, laid out as in a slotKey.
+// v4, of an IPv6 address in hi and lo, laid out as in a addrKey.
 type addrMask struct {
 	v4, hi, lo uint64
 }
@@ -400,18 +400,18 @@ func maskOf(bits4, bits6 int) addrMask {
 	return m
 }
 
-// keyOf returns the key of address a, masked by m (from maskOf).
-func keyOf(a netip.Addr, m addrMask) slotKey {
+// addrKeyOf returns the key of address a, masked by m (from maskOf).
+func addrKeyOf(a netip.Addr, m addrMask) addrKey {
 	if a.Is4() {
 		b := a.As4()
-		return slotKey{lo: uint64(binary.BigEndian.Uint32(b[:])) & m.v4, family: 4}
+		return addrKey{lo: uint64(binary.BigEndian.Uint32(b[:])) & m.v4, family: 4}
 	}
 	b := a.As16()
-	return slotKey{hi: binary.BigEndian.Uint64(b[:8]) & m.hi, lo: binary.BigEndian.Uint64(b[8:]) & m.lo, family: 6}
+	return addrKey{hi: binary.BigEndian.Uint64(b[:8]) & m.hi, lo: binary.BigEndian.Uint64(b[8:]) & m.lo, family: 6}
 }
 
 // addr returns the address of key k.
-func (k slotKey) addr() netip.Addr {
+func (k addrKey) addr() netip.Addr {
 	if k.family == 4 {
 		return netip.AddrFrom4([4]byte{byte(k.lo >> 24), byte(k.lo >> 16), byte(k.lo >> 8), byte(k.lo)})
 	}
@@ -421,9 +421,9 @@ func (k slotKey) addr() netip.Addr {
 	return netip.AddrFrom16(b)
 }
 
-// slotTable maps address keys to their sums, with linear probing in a
+// addrSlotTable maps address keys to their sums, with linear probing in a
 // power-of-two table kept at most three quarters full.
-type slotTable struct {
+type addrSlotTable struct {
 	slots []addrSlot
 	used  int
 	shift uint // 64 - log2(len(slots)), for Fibonacci hashing
@@ -433,18 +433,18 @@ type slotTable struct {
 // a large allocation, which starts at a page, so every slot is one cache
 // line.
 type addrSlot struct {
-	key  slotKey
-	sums acc
+	key  addrKey
+	sums groupSums
 }
 
 // home is the slot where the search for k starts.
-func (t *slotTable) home(k slotKey) int {
+func (t *addrSlotTable) home(k addrKey) int {
 	return int((k.lo ^ k.hi*0x2545f4914f6cdd1d) * 0x9e3779b97f4a7c15 >> t.shift)
 }
 
 // reserve grows the table, if need be, to take n more groups. It reports
 // whether it grew.
-func (t *slotTable) reserve(n int) bool {
+func (t *addrSlotTable) reserve(n int) bool {
 	grew := false
 	for 4*(t.used+n) > 3*len(t.slots) {
 		t.grow()
@@ -454,14 +454,14 @@ func (t *slotTable) reserve(n int) bool {
 }
 
 // get returns the sums of k, adding an empty group the first time.
-func (t *slotTable) get(k slotKey) *acc {
+func (t *addrSlotTable) get(k addrKey) *groupSums {
 	t.reserve(1)
 	return t.find(k, t.home(k))
 }
 
 // find is get for a table with room reserved for k, searching from home,
 // k's home slot.
-func (t *slotTable) find(k slotKey, home int) *acc {
+func (t *addrSlotTable) find(k addrKey, home int) *groupSums {
 	mask := len(t.slots) - 1
 	for i := home; ; i = (i + 1) & mask {
 		s := &t.slots[i]
@@ -476,7 +476,7 @@ func (t *slotTable) find(k slotKey, home int) *acc {
 	}
 }
 
-func (t *slotTable) grow() {
+func (t *addrSlotTable) grow() {
 	old := t.slots
 	size := max(2*len(old), 1024)
 	t.slots = make([]addrSlot, size)
@@ -494,26 +494,26 @@ func (t *slotTable) grow() {
 	}
 }
 
-// stringTable holds keys of any length, such as interface ids.
-type stringTable struct {
+// stringKeyTable holds keys of any length, such as interface ids.
+type stringKeyTable struct {
 	keys  []GroupKey
-	index map[string]*acc
+	index map[string]*groupSums
 	buf   []byte
 }
 
-func (t *stringTable) add(r *record.Record) bool {
+func (t *stringKeyTable) add(r *record.Record) bool {
 	t.buf = appendGroupKey(t.buf[:0], t.keys, r)
 	a := t.index[string(t.buf)]
 	if a == nil {
-		a = &acc{}
+		a = &groupSums{}
 		t.index[string(t.buf)] = a
 	}
 	a.add(r)
 	return true
 }
 
-func (t *stringTable) merge(other groupTable) {
-	for k, a := range other.(*stringTable).index {
+func (t *stringKeyTable) merge(other groupTable) {
+	for k, a := range other.(*stringKeyTable).index {
 		if b := t.index[k]; b != nil {
 			b.merge(a)
 			continue
@@ -522,7 +522,7 @@ func (t *stringTable) merge(other groupTable) {
 	}
 }
 
-func (t *stringTable) rows() []groupRow {
+func (t *stringKeyTable) rows() []groupRow {
 	rows := make([]groupRow, 0, len(t.index))
 	for k, a := range t.index {
 		rows = append(rows, groupRow{sums: a, key: k})
@@ -567,7 +567,7 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		return nil, stats, nil
 	}
 	rows := all.rows()
-	metric := func(a *acc) uint64 {
+	metric := func(a *groupSums) uint64 {
 		switch sortBy {
 		case SortPackets:
 			return a.packets
@@ -578,7 +578,7 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 	}
 	// Largest first; ties in key order, as the key encoding sorts: absent
 	// first, then IPv4 before IPv6, numbers and addresses numerically.
-	rows = best(rows, top, func(x, y groupRow) int {
+	rows = topN(rows, top, func(x, y groupRow) int {
 		if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
 			return c
 		}
@@ -608,10 +608,10 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 	return groups, stats, nil
 }
 
-// best returns the top rows in the order of compare, all of them when top
+// topN returns the top rows in the order of compare, all of them when top
 // is 0. A small top is selected in one pass, keeping the best so far in
 // order, rather than by sorting tens of thousands of groups.
-func best(rows []groupRow, top int, compare func(x, y groupRow) int) []groupRow {
+func topN(rows []groupRow, top int, compare func(x, y groupRow) int) []groupRow {
 	if top <= 0 || top > 64 || len(rows) <= top {
 		slices.SortFunc(rows, compare)
 		if top > 0 && len(rows) > top {
