@@ -379,12 +379,15 @@ func FuzzEach(f *testing.F) {
 		if chunk&0x40 != 0 {
 			n = 1 << 16
 		}
-		for _, skip := range []bool{true, false} {
-			for _, need := range fuzzNeeds {
+		for _, need := range fuzzNeeds {
+			// One Scanner for each field set, Reset for every scan, as a
+			// query's reader is for every object.
+			s := NewScanner(nil, "fuzz", need)
+			for _, skip := range []bool{true, false} {
 				want, wantSkipped, wantErr := scanPlainly(data, "fuzz", need, skip)
 				for _, p := range parserPaths() {
 					p.use(t)
-					s := NewScanner(nil, "fuzz", need)
+					s.Reset(nil, "fuzz")
 					s.SkipInvalid(skip)
 					var got []string
 					err := s.Each(&chunkReader{data: data, n: n}, func(r *Record) bool {
@@ -407,10 +410,25 @@ func FuzzEach(f *testing.F) {
 	})
 }
 
-// chunkReader returns at most n bytes per Read.
+// chunkReader returns at most n bytes per Read, and writes at most n bytes
+// per Write in WriteTo, as a decompressor hands over its window.
 type chunkReader struct {
 	data []byte
 	n    int
+}
+
+func (c *chunkReader) WriteTo(w io.Writer) (int64, error) {
+	var written int64
+	for len(c.data) > 0 {
+		k := min(c.n, len(c.data))
+		n, err := w.Write(c.data[:k])
+		written += int64(n)
+		c.data = c.data[k:]
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
