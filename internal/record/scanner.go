@@ -47,8 +47,9 @@ func (e *SourceError) Unwrap() error { return e.Err }
 //     bytes.TrimSpace sees it) from a first byte that is an ASCII space
 //     or control byte.
 //   - The first line that is not blank is a header if it starts with
-//     "version" or "#" (after any spaces and tabs); it must name the
-//     version-2 fields in order, and is skipped.
+//     "version" or "#" (after any spaces and tabs), and is skipped. A
+//     header that does not name the version-2 fields in order stops the
+//     scan with a LineError, even with SkipInvalid.
 //   - Every other line is a record, parsed as Parse does, converting only
 //     the fields the Scanner is asked for.
 //
