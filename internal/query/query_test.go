@@ -300,7 +300,7 @@ func TestAggregateAgreesWithReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The reference: group by the printed key values.
-		want := map[string]acc{}
+		want := map[string]groupSums{}
 		for _, l := range lines {
 			var r record.Record
 			if err := record.Parse([]byte(l), record.AllFields, &r); err != nil {
@@ -352,7 +352,7 @@ func TestAggregateAgreesWithReference(t *testing.T) {
 					name = append(name, v.String())
 				}
 				w, ok := want[strings.Join(name, " ")]
-				got := acc{g.Flows, g.Packets, g.Bytes, g.FirstStart, g.LastEnd}
+				got := groupSums{g.Flows, g.Packets, g.Bytes, g.FirstStart, g.LastEnd}
 				if !ok || got != w {
 					t.Fatalf("%s, %d workers: group %q = %+v, want %+v (known: %v)", spec, workers, name, got, w, ok)
 				}

@@ -7,29 +7,16 @@ import (
 	"testing"
 )
 
-var benchLines = [][]byte{
-	[]byte("2 12345678 7ffd6527-ce80-4e57-a949-f9a45824ebe2 172.17.1.100 172.17.1.101 59113 20756 6 17 1325 1587983051 1587983052 ACCEPT OK"),
-	[]byte("2 12345678 7ffd6527-ce80-4e57-a949-f9a45824ebe2 203.0.113.12 10.7.1.9 443 51234 6 1200 1048576 1587983051 1587983112 REJECT OK"),
-	[]byte("2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK"),
+// benchNeeds are the fields of each kind of query: every field, a filter
+// on the action, and a group-by on the source address.
+var benchNeeds = []struct {
+	name string
+	need FieldSet
+}{
+	{"all", AllFields},
+	{"action", FieldSet(0).With(ActionField)},
+	{"group-by", FieldSet(0).With(SrcAddr).With(Packets).With(Bytes).With(Start).With(End)},
 }
-
-func benchmarkParse(b *testing.B, need FieldSet) {
-	var r Record
-	n := 0
-	for _, l := range benchLines {
-		n += len(l)
-	}
-	b.SetBytes(int64(n / len(benchLines)))
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if err := Parse(benchLines[i%len(benchLines)], need, &r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkParseAll(b *testing.B)    { benchmarkParse(b, AllFields) }
-func BenchmarkParseAction(b *testing.B) { benchmarkParse(b, FieldSet(0).With(ActionField)) }
 
 // BenchmarkParseSimulated parses the simulator's lines with the fields of
 // each kind of query, on the fast path and, for comparison, the general.
@@ -40,45 +27,21 @@ func BenchmarkParseSimulated(b *testing.B) {
 		lines = append(lines, []byte(l))
 		size += len(l)
 	}
-	needs := map[string]FieldSet{
-		"all":      AllFields,
-		"action":   FieldSet(0).With(ActionField),
-		"group-by": FieldSet(0).With(SrcAddr).With(Packets).With(Bytes).With(Start).With(End),
-	}
-	for name, need := range needs {
+	for _, n := range benchNeeds {
 		for path, parse := range map[string]func([]byte, FieldSet, *Record) error{
 			"fast":    Parse,
 			"general": parseGeneral,
 		} {
-			b.Run(name+"/"+path, func(b *testing.B) {
+			b.Run(n.name+"/"+path, func(b *testing.B) {
 				var r Record
 				b.SetBytes(int64(size / len(lines)))
 				b.ReportAllocs()
 				for i := 0; b.Loop(); i++ {
-					if err := parse(lines[i%len(lines)], need, &r); err != nil {
+					if err := parse(lines[i%len(lines)], n.need, &r); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
-		}
-	}
-}
-
-func BenchmarkScanner(b *testing.B) {
-	var buf bytes.Buffer
-	for i := 0; i < 10000; i++ {
-		buf.Write(benchLines[i%len(benchLines)])
-		buf.WriteByte('\n')
-	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		s := NewScanner(bytes.NewReader(data), "bench", AllFields)
-		for s.Scan() {
-		}
-		if s.Err() != nil {
-			b.Fatal(s.Err())
 		}
 	}
 }
@@ -107,4 +70,35 @@ func BenchmarkParseIPv6(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse scans the simulated lines in push mode, as a query reads
+// a decompressed object, on every path the processor can run and with the
+// fields of each kind of query.
+func BenchmarkParse(b *testing.B) {
+	var buf bytes.Buffer
+	lines := simulatedLines(b)
+	for buf.Len() < 1<<20 {
+		for _, l := range lines {
+			buf.WriteString(l)
+			buf.WriteByte('\n')
+		}
+	}
+	data := buf.Bytes()
+	for _, p := range parserPaths() {
+		for _, n := range benchNeeds {
+			b.Run(p.name+"/"+n.name, func(b *testing.B) {
+				p.use(b)
+				s := NewScanner(nil, "bench", n.need)
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					s.Reset(nil, "bench")
+					if err := s.Each(bytes.NewReader(data), func(*Record) bool { return true }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

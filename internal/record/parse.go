@@ -36,7 +36,7 @@ func (e *SyntaxError) Error() string {
 //
 // Parse allocates nothing: r's byte fields point into line.
 func Parse(line []byte, need FieldSet, r *Record) error {
-	if parseSingle(line, need, r, nil) {
+	if parseSingleSpaced(line, need, r, nil) {
 		return nil
 	}
 	return parseGeneral(line, need, r)
@@ -46,7 +46,7 @@ func Parse(line []byte, need FieldSet, r *Record) error {
 // the error a malformed line gets.
 func parseGeneral(line []byte, need FieldSet, r *Record) error {
 	var spans [NumFields][2]int32
-	n, ok := split(line, &spans)
+	n, ok := fieldSpans(line, &spans)
 	if !ok {
 		return &SyntaxError{WrongCount: true, Fields: countFields(line)}
 	}
@@ -70,11 +70,11 @@ func parseGeneral(line []byte, need FieldSet, r *Record) error {
 	return nil
 }
 
-// split records the spans of the space-separated fields of line. It reports
-// false when there are more than NumFields fields. Lines as the service
-// writes them take parseSingle instead; this serves runs of spaces and
-// malformed lines, eight bytes at a time.
-func split(line []byte, spans *[NumFields][2]int32) (int, bool) {
+// fieldSpans records the spans of the space-separated fields of line. It
+// reports false when there are more than NumFields fields. Lines as the
+// service writes them take parseSingleSpaced instead; this serves runs of
+// spaces and malformed lines, eight bytes at a time.
+func fieldSpans(line []byte, spans *[NumFields][2]int32) (int, bool) {
 	n := 0
 	start := 0
 	i := 0

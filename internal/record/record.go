@@ -2,7 +2,8 @@
 // that allocates nothing per line, and the text form the service writes.
 //
 // A Record parsed from a line refers to that line's bytes; it is valid until
-// the buffer holding the line is reused (the next Scan of a Scanner).
+// the buffer holding the line is reused: for a Record a Scanner hands to
+// Each's function, until that function returns.
 package record
 
 import (

@@ -105,11 +105,15 @@ func TestParseOnlyNeededFields(t *testing.T) {
 	}
 }
 
-func TestScanner(t *testing.T) {
-	in := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\r\n" +
-		strings.ReplaceAll(strings.TrimSpace(productExamples), "\n", "\r\n") + "\r\n\r\n" +
-		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK" // no final newline
+// scannerInput is a text as the service and other tools write it: a
+// header, the product examples with \r\n line ends, a blank line, and a
+// last record without a newline. Six records, one of them a reject.
+var scannerInput = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\r\n" +
+	strings.ReplaceAll(strings.TrimSpace(productExamples), "\n", "\r\n") + "\r\n\r\n" +
+	"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK" // no final newline
 
+func TestScanner(t *testing.T) {
+	in := scannerInput
 	var gz bytes.Buffer
 	// Two gzip members back to back, as concatenated objects are.
 	half := len(in) / 2
@@ -125,54 +129,20 @@ func TestScanner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := NewScanner(text, "test.log", AllFields)
-			var n, rejects int
-			for s.Scan() {
-				n++
-				if s.Record().Action == Reject {
+			got, s, err := eachLines(t, text, AllFields, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rejects := 0
+			for _, line := range got {
+				if strings.Contains(line, " REJECT ") {
 					rejects++
 				}
 			}
-			if err := s.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if n != 6 || rejects != 1 {
-				t.Errorf("got %d records, %d rejects; want 6, 1", n, rejects)
+			if len(got) != 6 || rejects != 1 || s.Records() != 6 {
+				t.Errorf("got %d records (Records says %d), %d rejects; want 6, 1", len(got), s.Records(), rejects)
 			}
 		})
-	}
-}
-
-func TestScannerErrors(t *testing.T) {
-	in := "2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 ACCEPT OK\n" +
-		"garbage line\n" +
-		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK\n" +
-		strings.Repeat("x", MaxLineLength+10) + "\n" +
-		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK\n"
-
-	s := NewScanner(strings.NewReader(in), "a/b.log", AllFields)
-	for s.Scan() {
-	}
-	var le *LineError
-	if !errors.As(s.Err(), &le) || le.Line != 2 || le.Source != "a/b.log" {
-		t.Fatalf("Err() = %v, want a LineError at a/b.log:2", s.Err())
-	}
-	if got := s.Err().Error(); got != "a/b.log:2: expected 14 fields, found 2" {
-		t.Errorf("message = %q", got)
-	}
-
-	s = NewScanner(strings.NewReader(in), "a/b.log", AllFields)
-	s.SkipInvalid(true)
-	n := 0
-	for s.Scan() {
-		n++
-	}
-	if s.Err() != nil || n != 3 || s.Skipped() != 2 {
-		t.Errorf("skip-invalid: n=%d skipped=%d err=%v; want 3, 2, nil", n, s.Skipped(), s.Err())
-	}
-
-	if err := checkHeader([]byte("version account-id srcaddr")); err == nil {
-		t.Error("a header of another layout was accepted")
 	}
 }
 
@@ -186,12 +156,11 @@ func TestTruncatedGzip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewScanner(text, "x.log.gz", AllFields)
-	for s.Scan() {
-	}
+	s := NewScanner(nil, "x.log.gz", AllFields)
+	err = s.Each(text, func(*Record) bool { return true })
 	var se *SourceError
-	if !errors.As(s.Err(), &se) || se.Source != "x.log.gz" {
-		t.Fatalf("Err() = %v, want a SourceError naming x.log.gz", s.Err())
+	if !errors.As(err, &se) || se.Source != "x.log.gz" {
+		t.Fatalf("Each = %v, want a SourceError naming x.log.gz", err)
 	}
 }
 
@@ -207,18 +176,23 @@ func FuzzParse(f *testing.F) {
 		// on every line and every choice of fields: both accept it with the
 		// same values, or the fast path declines it and the general one
 		// decides.
+		// So on every path the processor can run; the last is the one it
+		// runs by default.
 		var cache addrCache
-		for _, need := range append(fuzzNeeds, fuzzNeeds...) {
-			// The second round finds the line's addresses in the cache.
-			var fast, general Record
-			if !parseSingle(line, need, &fast, &cache) {
-				continue
-			}
-			if err := parseGeneral(line, need, &general); err != nil {
-				t.Fatalf("need %b: fast path accepted %q, general path: %v", need, line, err)
-			}
-			if fast.Present != general.Present || string(AppendText(nil, &fast)) != string(AppendText(nil, &general)) {
-				t.Fatalf("need %b: %q parsed differently:\nfast    %+v\ngeneral %+v", need, line, fast, general)
+		for _, p := range parserPaths() {
+			p.use(t)
+			for _, need := range append(fuzzNeeds, fuzzNeeds...) {
+				// The second round finds the line's addresses in the cache.
+				var fast, general Record
+				if !parseSingleSpaced(line, need, &fast, &cache) {
+					continue
+				}
+				if err := parseGeneral(line, need, &general); err != nil {
+					t.Fatalf("%s, need %b: fast path accepted %q, general path: %v", p.name, need, line, err)
+				}
+				if fast.Present != general.Present || string(AppendText(nil, &fast)) != string(AppendText(nil, &general)) {
+					t.Fatalf("%s, need %b: %q parsed differently:\nfast    %+v\ngeneral %+v", p.name, need, line, fast, general)
+				}
 			}
 		}
 		if err != nil {
@@ -252,26 +226,10 @@ var fuzzNeeds = []FieldSet{
 	FieldSet(0).With(SrcAddr).With(Packets).With(Bytes).With(Start).With(End),
 }
 
-func FuzzScanner(f *testing.F) {
-	f.Add([]byte(productExamples), false)
-	f.Add([]byte("version account-id\n\r\n\n"), true)
-	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
-		text, err := gunzipIfNeeded(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		s := NewScanner(text, "fuzz", AllFields)
-		s.SkipInvalid(skip)
-		for s.Scan() {
-			_ = AppendText(nil, s.Record())
-		}
-	})
-}
-
-// eachLines runs the push-mode scan over r and returns the records' text.
-func eachLines(t *testing.T, r io.Reader, skip bool) ([]string, *Scanner, error) {
+// eachLines runs a Scanner's Each over r and returns the records' text.
+func eachLines(t *testing.T, r io.Reader, need FieldSet, skip bool) ([]string, *Scanner, error) {
 	t.Helper()
-	s := NewScanner(nil, "push.log", AllFields)
+	s := NewScanner(nil, "push.log", need)
 	s.SkipInvalid(skip)
 	var got []string
 	err := s.Each(r, func(rec *Record) bool {
@@ -281,27 +239,64 @@ func eachLines(t *testing.T, r io.Reader, skip bool) ([]string, *Scanner, error)
 	return got, s, err
 }
 
-func TestEachMatchesScan(t *testing.T) {
-	in := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\r\n" +
-		strings.ReplaceAll(strings.TrimSpace(productExamples), "\n", "\r\n") + "\r\n\r\n" +
-		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK" // no final newline
-	s := NewScanner(strings.NewReader(in), "pull.log", AllFields)
-	var want []string
-	for s.Scan() {
-		want = append(want, string(AppendText(nil, s.Record())))
+// scanPlainly is what a Scanner must make of data by its rules (see
+// Scanner), in the plainest code: the text split at every newline, a
+// carriage return trimmed from the end of each line, and each record
+// parsed by Parse. It returns the records' text, how many malformed lines
+// were skipped, and the error that stops a scan, as Each does.
+func scanPlainly(data []byte, source string, need FieldSet, skip bool) (records []string, skipped int, err error) {
+	lines := bytes.Split(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		// The newline ends the last line: no line follows it.
+		lines = lines[:len(lines)-1]
 	}
-	if s.Err() != nil || len(want) != 6 {
-		t.Fatalf("pull: %d records, %v", len(want), s.Err())
+	first := true
+	for i, line := range lines {
+		var malformed error
+		if len(line) > MaxLineLength {
+			malformed = fmt.Errorf("line longer than %d bytes", MaxLineLength)
+		} else {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			if blank(line) {
+				continue
+			}
+			if first {
+				first = false
+				if isHeader(line) {
+					if err := checkHeader(line); err != nil {
+						return records, skipped, &LineError{Source: source, Line: i + 1, Err: err}
+					}
+					continue
+				}
+			}
+			var r Record
+			if malformed = Parse(line, need, &r); malformed == nil {
+				records = append(records, string(AppendText(nil, &r)))
+				continue
+			}
+		}
+		if !skip {
+			return records, skipped, &LineError{Source: source, Line: i + 1, Err: malformed}
+		}
+		skipped++
+	}
+	return records, skipped, nil
+}
+
+func TestEachMatchesPlainScan(t *testing.T) {
+	want, skipped, err := scanPlainly([]byte(scannerInput), "push.log", AllFields, false)
+	if err != nil || len(want) != 6 || skipped != 0 {
+		t.Fatalf("plain scan: %d records, %d skipped, %v; want 6, 0, nil", len(want), skipped, err)
 	}
 
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(in))
+	zw.Write([]byte(scannerInput))
 	zw.Close()
 
 	readers := map[string]func() io.Reader{
 		// One byte per Write: every line is carried across writes.
-		"one byte at a time": func() io.Reader { return iotest.OneByteReader(strings.NewReader(in)) },
+		"one byte at a time": func() io.Reader { return iotest.OneByteReader(strings.NewReader(scannerInput)) },
 		// klauspost gzip hands over its window through WriteTo.
 		"gzip WriteTo": func() io.Reader {
 			r, err := gunzipIfNeeded(bytes.NewReader(gz.Bytes()))
@@ -310,15 +305,15 @@ func TestEachMatchesScan(t *testing.T) {
 			}
 			return r
 		},
-		"bufio WriteTo": func() io.Reader { return bufio.NewReaderSize(strings.NewReader(in), 16) },
+		"bufio WriteTo": func() io.Reader { return bufio.NewReaderSize(strings.NewReader(scannerInput), 16) },
 	}
-	for name, open := range readers {
-		got, sc, err := eachLines(t, open(), false)
-		if err != nil || strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("%s: got %d records (%v), want %d", name, len(got), err, len(want))
-		}
-		if sc.Line() != s.Line() {
-			t.Errorf("%s: %d lines counted, want %d", name, sc.Line(), s.Line())
+	for _, p := range parserPaths() {
+		p.use(t)
+		for name, open := range readers {
+			got, _, err := eachLines(t, open(), AllFields, false)
+			if err != nil || strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s, %s: got %d records (%v), want %d", p.name, name, len(got), err, len(want))
+			}
 		}
 	}
 }
@@ -331,13 +326,16 @@ func TestEachErrorsAndStop(t *testing.T) {
 		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 1 2 REJECT OK\n" +
 		strings.Repeat("y", MaxLineLength+10) // over-long and unterminated
 
-	_, _, err := eachLines(t, iotest.HalfReader(strings.NewReader(in)), false)
+	_, _, err := eachLines(t, iotest.HalfReader(strings.NewReader(in)), AllFields, false)
 	var le *LineError
 	if !errors.As(err, &le) || le.Source != "push.log" || le.Line != 2 {
 		t.Fatalf("err = %v, want push.log:2", err)
 	}
+	if got := err.Error(); got != "push.log:2: expected 14 fields, found 2" {
+		t.Errorf("message = %q", got)
+	}
 
-	got, sc, err := eachLines(t, iotest.HalfReader(strings.NewReader(in)), true)
+	got, sc, err := eachLines(t, iotest.HalfReader(strings.NewReader(in)), AllFields, true)
 	if err != nil || len(got) != 3 || sc.Skipped() != 3 {
 		t.Errorf("skip-invalid: %d records, %d skipped, %v; want 3, 3, nil", len(got), sc.Skipped(), err)
 	}
@@ -360,6 +358,10 @@ func TestEachErrorsAndStop(t *testing.T) {
 	if !errors.As(err, &se) || se.Source != "broken.log.gz" {
 		t.Errorf("read error = %v, want a SourceError", err)
 	}
+
+	if err := checkHeader([]byte("version account-id srcaddr")); err == nil {
+		t.Error("a header of another layout was accepted")
+	}
 }
 
 func FuzzEach(f *testing.F) {
@@ -368,42 +370,65 @@ func FuzzEach(f *testing.F) {
 	f.Add([]byte(strings.ReplaceAll(productExamples, "\n", "\r\n")), uint8(0x40))
 	f.Add([]byte("version account-id\n\r\n\n"), uint8(1))
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
-		// Push and pull modes agree on every input, however it is split.
-		pull := NewScanner(bytes.NewReader(data), "fuzz", AllFields)
-		pull.SkipInvalid(true)
-		var want []string
-		for pull.Scan() {
-			want = append(want, string(AppendText(nil, pull.Record())))
-		}
-		push := NewScanner(nil, "fuzz", AllFields)
-		push.SkipInvalid(true)
-		var got []string
+		// Each makes of every input what the plainest reading of the
+		// Scanner's rules does, however the input is cut, on every path,
+		// whatever fields are needed, skipping malformed lines or not.
 		// Small pieces cut every line; with bit 6 of chunk set, the lines
 		// lie whole in one piece, for the one-pass line kernel.
 		n := int(chunk%64) + 1
 		if chunk&0x40 != 0 {
 			n = 1 << 16
 		}
-		err := push.Each(&chunkReader{data: data, n: n}, func(r *Record) bool {
-			got = append(got, string(AppendText(nil, r)))
-			return true
-		})
-		if fmt.Sprint(err) != fmt.Sprint(pull.Err()) {
-			t.Fatalf("errors differ: push %v, pull %v", err, pull.Err())
-		}
-		if strings.Join(got, "\n") != strings.Join(want, "\n") || push.Skipped() != pull.Skipped() {
-			t.Fatalf("push and pull differ: %d/%d records, %d/%d skipped", len(got), len(want), push.Skipped(), pull.Skipped())
-		}
-		if push.Records() != len(got) || pull.Records() != len(want) {
-			t.Fatalf("Records() says %d pushed and %d pulled, but %d and %d were", push.Records(), pull.Records(), len(got), len(want))
+		for _, need := range fuzzNeeds {
+			// One Scanner for each field set, Reset for every scan, as a
+			// query's reader is for every object.
+			s := NewScanner(nil, "fuzz", need)
+			for _, skip := range []bool{true, false} {
+				want, wantSkipped, wantErr := scanPlainly(data, "fuzz", need, skip)
+				for _, p := range parserPaths() {
+					p.use(t)
+					s.Reset(nil, "fuzz")
+					s.SkipInvalid(skip)
+					var got []string
+					err := s.Each(&chunkReader{data: data, n: n}, func(r *Record) bool {
+						got = append(got, string(AppendText(nil, r)))
+						return true
+					})
+					if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+						t.Fatalf("%s, need %b, skip %v: error %v, want %v", p.name, need, skip, err, wantErr)
+					}
+					if strings.Join(got, "\n") != strings.Join(want, "\n") || s.Skipped() != wantSkipped {
+						t.Fatalf("%s, need %b, skip %v: %d records, %d skipped; want %d, %d\ngot  %q\nwant %q",
+							p.name, need, skip, len(got), s.Skipped(), len(want), wantSkipped, got, want)
+					}
+					if s.Records() != len(got) {
+						t.Fatalf("%s: Records() says %d, but %d were", p.name, s.Records(), len(got))
+					}
+				}
+			}
 		}
 	})
 }
 
-// chunkReader returns at most n bytes per Read.
+// chunkReader returns at most n bytes per Read, and writes at most n bytes
+// per Write in WriteTo, as a decompressor hands over its window.
 type chunkReader struct {
 	data []byte
 	n    int
+}
+
+func (c *chunkReader) WriteTo(w io.Writer) (int64, error) {
+	var written int64
+	for len(c.data) > 0 {
+		k := min(c.n, len(c.data))
+		n, err := w.Write(c.data[:k])
+		written += int64(n)
+		c.data = c.data[k:]
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
@@ -449,26 +474,29 @@ func TestParseRefusesMissingFieldWithDoubledSpace(t *testing.T) {
 	}
 }
 
-func TestParseSingleAndGeneralAgree(t *testing.T) {
+func TestParseSingleSpacedAndGeneralAgree(t *testing.T) {
 	lines := append(strings.Split(strings.TrimSpace(productExamples), "\n"), simulatedLines(t)...)
 	lines = append(lines,
 		"2 1 eni - - - - - - - - - - NODATA",
 		"2 1 eni 1.2.3.4 5.6.7.8 0 0 1 1 84 - - REJECT OK",
 		"2 1 eni ::ffff:1.2.3.4 fe80::1 65535 0 255 18446744073709551615 1 9223372036854775807 0 ACCEPT SKIPDATA",
 	)
-	var cache addrCache
-	for _, line := range append(lines, lines...) {
-		for _, need := range fuzzNeeds {
-			var fast, general Record
-			if !parseSingle([]byte(line), need, &fast, &cache) {
-				t.Errorf("fast path declined %q", line)
-				continue
-			}
-			if err := parseGeneral([]byte(line), need, &general); err != nil {
-				t.Fatalf("general path refused %q: %v", line, err)
-			}
-			if fast.Present != general.Present || string(AppendText(nil, &fast)) != string(AppendText(nil, &general)) {
-				t.Fatalf("need %b: %q:\nfast    %+v\ngeneral %+v", need, line, fast, general)
+	for _, p := range parserPaths() {
+		p.use(t)
+		var cache addrCache
+		for _, line := range append(lines, lines...) {
+			for _, need := range fuzzNeeds {
+				var fast, general Record
+				if !parseSingleSpaced([]byte(line), need, &fast, &cache) {
+					t.Errorf("%s: fast path declined %q", p.name, line)
+					continue
+				}
+				if err := parseGeneral([]byte(line), need, &general); err != nil {
+					t.Fatalf("general path refused %q: %v", line, err)
+				}
+				if fast.Present != general.Present || string(AppendText(nil, &fast)) != string(AppendText(nil, &general)) {
+					t.Fatalf("%s, need %b: %q:\nfast    %+v\ngeneral %+v", p.name, need, line, fast, general)
+				}
 			}
 		}
 	}
@@ -485,7 +513,7 @@ func TestParseSingleAndGeneralAgree(t *testing.T) {
 		"2 1 eni 1.2.3.4 5.6.7.8 1 2 6 1 1 99999999999999999999 2 ACCEPT OK",
 	} {
 		var r Record
-		if parseSingle([]byte(line), AllFields, &r, nil) {
+		if parseSingleSpaced([]byte(line), AllFields, &r, nil) {
 			t.Errorf("fast path accepted %q", line)
 		}
 	}

@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -37,11 +36,26 @@ func (e *SourceError) Error() string { return fmt.Sprintf("%s: %v", e.Source, e.
 
 func (e *SourceError) Unwrap() error { return e.Err }
 
-// Scanner reads records line by line. It skips blank lines and a header line
-// naming the fields, accepts \n and \r\n line ends and a missing final
-// newline, and parses only the fields it is asked for.
+// Scanner reads the records of a text (already decompressed) line by line,
+// through Each. Its rules:
+//
+//   - A line ends at a newline; a carriage return before it, or ending
+//     the text, is not part of the line. The last line needs no newline.
+//   - A line longer than MaxLineLength bytes (counting a carriage return
+//     that ends it) is malformed.
+//   - A blank line is skipped: empty, or white space only (as
+//     bytes.TrimSpace sees it) from a first byte that is an ASCII space
+//     or control byte.
+//   - The first line that is not blank is a header if it starts with
+//     "version" or "#" (after any spaces and tabs), and is skipped. A
+//     header that does not name the version-2 fields in order stops the
+//     scan with a LineError, even with SkipInvalid.
+//   - Every other line is a record, parsed as Parse does, converting only
+//     the fields the Scanner is asked for.
+//
+// A malformed line stops the scan with a LineError, or with SkipInvalid is
+// skipped and counted.
 type Scanner struct {
-	br          *bufio.Reader
 	source      string
 	need        FieldSet
 	skipInvalid bool
@@ -55,21 +69,17 @@ type Scanner struct {
 	first   bool
 }
 
-// NewScanner returns a Scanner reading text (already decompressed) from r.
-// source names r in errors. need says which fields to convert.
-func NewScanner(r io.Reader, source string, need FieldSet) *Scanner {
-	return &Scanner{
-		br:     bufio.NewReaderSize(r, 256<<10),
-		source: source,
-		need:   need,
-		first:  true,
-	}
+// NewScanner returns a Scanner for a text named source in errors, which
+// converts the fields in need. The reader is not read: Each is handed the
+// text. (The parameter stays until the callers drop it.)
+func NewScanner(_ io.Reader, source string, need FieldSet) *Scanner {
+	return &Scanner{source: source, need: need, first: true}
 }
 
-// Reset makes the Scanner read a new source, keeping its buffer. Its
-// counts start again from zero.
-func (s *Scanner) Reset(r io.Reader, source string) {
-	s.br.Reset(r)
+// Reset makes the Scanner ready for a new text named source, keeping its
+// address cache. Its counts start again from zero. The reader is not read,
+// as in NewScanner.
+func (s *Scanner) Reset(_ io.Reader, source string) {
 	s.source = source
 	s.rec = Record{}
 	s.line, s.records, s.skipped = 0, 0, 0
@@ -81,38 +91,19 @@ func (s *Scanner) Reset(r io.Reader, source string) {
 // stopping at the first one.
 func (s *Scanner) SkipInvalid(skip bool) { s.skipInvalid = skip }
 
-// Scan advances to the next record. It returns false at the end of input or
-// on an error, which Err then reports.
-func (s *Scanner) Scan() bool {
-	if s.err != nil {
-		return false
-	}
-	for {
-		line, err := s.readLine()
-		if err != nil {
-			if err != io.EOF {
-				s.err = err
-			}
-			return false
-		}
-		ok, err := s.accept(line, false)
-		if err != nil {
-			s.err = err
-			return false
-		}
-		if ok {
-			return true
-		}
-	}
+// blank reports whether line is blank by the Scanner's rules. Looking at
+// the first byte spares most lines the call.
+func blank(line []byte) bool {
+	return len(line) == 0 || (line[0] <= ' ' && len(bytes.TrimSpace(line)) == 0)
 }
 
 // accept takes one line (its number already counted). It reports true when
 // the line is a record, now in s.rec and counted; false for a line to pass
 // over (blank, the header, a malformed line being skipped); or the error
-// that stops the scan. triedSingle says the caller already tried the fast
-// parse on it.
-func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
-	if len(line) == 0 || (line[0] <= ' ' && len(bytes.TrimSpace(line)) == 0) {
+// that stops the scan. triedSingleSpaced says the caller already tried the
+// fast parse on it.
+func (s *Scanner) accept(line []byte, triedSingleSpaced bool) (bool, error) {
+	if blank(line) {
 		return false, nil
 	}
 	if s.first {
@@ -124,7 +115,7 @@ func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
 			return false, nil
 		}
 	}
-	if !triedSingle && parseSingle(line, s.need, &s.rec, &s.addrs) {
+	if !triedSingleSpaced && parseSingleSpaced(line, s.need, &s.rec, &s.addrs) {
 		s.records++
 		return true, nil
 	}
@@ -139,14 +130,15 @@ func (s *Scanner) accept(line []byte, triedSingle bool) (bool, error) {
 	return true, nil
 }
 
-// errStopped ends a push-mode scan that the caller stopped.
+// errStopped ends a scan that fn stopped.
 var errStopped = errors.New("stopped")
 
 // Each reads all of r and calls fn for every record, until fn returns false.
-// Unlike Scan it lets r push its bytes: a decompressor that implements
-// io.WriterTo hands over its own window, and lines are parsed where they
-// lie, without copying them into a buffer first. It returns the error that
-// stopped the scan, or nil at the end of input or when fn stopped it.
+// The Record handed to fn is valid until fn returns. r pushes its bytes: a
+// decompressor that implements io.WriterTo hands over its own window, and
+// lines are parsed where they lie, without copying them into a buffer
+// first. Each returns the error that stopped the scan, or nil at the end of
+// input or when fn stopped it.
 func (s *Scanner) Each(r io.Reader, fn func(*Record) bool) error {
 	w := &lineWriter{s: s, fn: fn}
 	var err error
@@ -178,7 +170,7 @@ type lineWriter struct {
 	fn         func(*Record) bool
 	carry      []byte
 	discarding bool // inside an over-long line being skipped
-	single     singleLine
+	spaced     singleSpacedLine
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -188,11 +180,11 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		// The common case, a record as the service writes it past the
 		// line that may be a header: where the processor can, one pass
 		// over the line finds its end and its spaces.
-		if hasLineVector && len(w.carry) == 0 && !w.discarding && !s.first {
-			if i, ok := firstLineSpaces(p, w.single.spaces()); i >= 0 {
+		if hasAVX512Line && len(w.carry) == 0 && !w.discarding && !s.first {
+			if i, ok := lineEndAndSpaces(p, w.spaced.spaces()); i >= 0 {
 				line := p[:i]
 				p = p[i+1:]
-				if ok && w.single.parse(line, s.need, &s.rec, &s.addrs) {
+				if ok && w.spaced.parse(line, s.need, &s.rec, &s.addrs) {
 					s.line++
 					s.records++
 					if !w.fn(&s.rec) {
@@ -245,15 +237,15 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// line takes one line, without its newline. triedSingle says the fast
+// line takes one line, without its newline. triedSingleSpaced says the fast
 // parse already refused it.
-func (w *lineWriter) line(line []byte, triedSingle bool) error {
+func (w *lineWriter) line(line []byte, triedSingleSpaced bool) error {
 	s := w.s
 	s.line++
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	ok, err := s.accept(line, triedSingle)
+	ok, err := s.accept(line, triedSingleSpaced)
 	if err != nil {
 		s.err = err
 		return err
@@ -279,66 +271,11 @@ func (w *lineWriter) tooLong() error {
 	return s.err
 }
 
-func (s *Scanner) readLine() ([]byte, error) {
-	line, err := s.br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		s.line++
-		// Drain the rest of the over-long line so a skip resumes after it.
-		for errors.Is(err, bufio.ErrBufferFull) {
-			_, err = s.br.ReadSlice('\n')
-		}
-		if err != nil && err != io.EOF {
-			return nil, &SourceError{Source: s.source, Err: err}
-		}
-		lerr := &LineError{Source: s.source, Line: s.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)}
-		if s.skipInvalid {
-			s.skipped++
-			return []byte{}, nil
-		}
-		return nil, lerr
-	}
-	if err != nil {
-		if err != io.EOF {
-			return nil, &SourceError{Source: s.source, Err: err}
-		}
-		if len(line) == 0 {
-			return nil, io.EOF
-		}
-	}
-	s.line++
-	if len(bytes.TrimRight(line, "\r\n")) > MaxLineLength {
-		if s.skipInvalid {
-			s.skipped++
-			return []byte{}, nil
-		}
-		return nil, &LineError{Source: s.source, Line: s.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)}
-	}
-	// A last line may end in \r alone, its \n missing: the push mode
-	// takes it as a line end too.
-	n := len(line)
-	if n > 0 && line[n-1] == '\n' {
-		n--
-	}
-	if n > 0 && line[n-1] == '\r' {
-		n--
-	}
-	return line[:n], nil
-}
-
-// Record returns the current record. It is overwritten by the next Scan.
-func (s *Scanner) Record() *Record { return &s.rec }
-
-// Line returns the number of the line last read.
-func (s *Scanner) Line() int { return s.line }
-
-// Records returns how many records were read, including the current one.
+// Records returns how many records were read.
 func (s *Scanner) Records() int { return s.records }
 
 // Skipped returns how many malformed lines were skipped.
 func (s *Scanner) Skipped() int { return s.skipped }
-
-// Err returns the error that stopped the Scanner, or nil at a clean end.
-func (s *Scanner) Err() error { return s.err }
 
 func isHeader(line []byte) bool {
 	line = bytes.TrimLeft(line, " \t")

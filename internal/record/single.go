@@ -8,42 +8,42 @@ import (
 	"unsafe"
 )
 
-// maxSingleLine bounds the lines parseSingle takes: their space bitmap fits
-// in four words. Longer lines take the general path.
-const maxSingleLine = 256
+// maxSingleSpacedLine bounds the lines parseSingleSpaced takes: their space
+// bitmap fits in four words. Longer lines take the general path.
+const maxSingleSpacedLine = 256
 
-// parseSingle is Parse's fast path for lines as the service writes them:
-// fourteen fields separated by single spaces. It finds all the spaces of
-// the line at once (with vector instructions where the processor has them),
-// checks their number and spacing, and converts the fields in need from
-// their spans: numbers eight digits at a time, or packets to end all at
-// once where the processor can. It reports false for any other line, and
+// parseSingleSpaced is Parse's fast path for lines as the service writes
+// them: fourteen fields separated by single spaces. It finds all the spaces
+// of the line at once (with vector instructions where the processor has
+// them), checks their number and spacing, and converts the fields in need
+// from their spans: numbers eight digits at a time, or packets to end all
+// at once where the processor can. It reports false for any other line, and
 // for a line with a field it cannot convert; Parse then takes the general
 // path, which says what is wrong.
 //
 // The fields are taken one by one in record order rather than in a loop
 // over need, so that each field's code is specialised to it.
-func parseSingle(line []byte, need FieldSet, r *Record, addrs *addrCache) bool {
-	var p singleLine
-	if !singleSpaces(line, p.spaces()) {
+func parseSingleSpaced(line []byte, need FieldSet, r *Record, addrs *addrCache) bool {
+	var p singleSpacedLine
+	if !findSingleSpaces(line, p.spaces()) {
 		return false
 	}
 	return p.parse(line, need, r, addrs)
 }
 
 // spaces returns where the positions of the line's thirteen spaces go.
-func (p *singleLine) spaces() *[NumFields - 1]int32 {
+func (p *singleSpacedLine) spaces() *[NumFields - 1]int32 {
 	return (*[NumFields - 1]int32)(p.bounds[1:NumFields])
 }
 
 // parse converts the fields in need of a line whose spaces are in place,
-// as parseSingle.
-func (p *singleLine) parse(line []byte, need FieldSet, r *Record, addrs *addrCache) bool {
+// as parseSingleSpaced.
+func (p *singleSpacedLine) parse(line []byte, need FieldSet, r *Record, addrs *addrCache) bool {
 	p.line, p.addrs, p.present = line, addrs, 0
 	p.bounds[0], p.bounds[NumFields] = -1, int32(len(line))
 	if need&(1<<Version|1<<AccountID|1<<InterfaceID) != 0 {
 		for f := Version; f <= InterfaceID; f++ {
-			if need.Has(f) && !p.other(r, f) {
+			if need.Has(f) && !p.textField(r, f) {
 				return false
 			}
 		}
@@ -75,12 +75,12 @@ func (p *singleLine) parse(line []byte, need FieldSet, r *Record, addrs *addrCac
 		}
 		r.Protocol = uint8(v)
 	}
-	if need&numberFields != 0 && !(hasNumberVector && p.numbersAtOnce(r, need)) && !p.eachNumber(r, need) {
+	if need&numberFields != 0 && !(hasAVX512Numbers && p.numbersAtOnce(r, need)) && !p.eachNumber(r, need) {
 		return false
 	}
 	if need&(1<<ActionField|1<<LogStatus) != 0 {
 		for f := ActionField; f <= LogStatus; f++ {
-			if need.Has(f) && !p.other(r, f) {
+			if need.Has(f) && !p.textField(r, f) {
 				return false
 			}
 		}
@@ -103,19 +103,19 @@ var _ [numbersGap - 24][24 - numbersGap]struct{}
 // numbersAtOnce converts the fields from Packets to End in need, all four
 // in one pass, when all four are plain numbers of up to sixteen digits. It
 // reports false, having changed nothing, for any other line.
-func (p *singleLine) numbersAtOnce(r *Record, need FieldSet) bool {
+func (p *singleSpacedLine) numbersAtOnce(r *Record, need FieldSet) bool {
 	b := (*[5]int32)(p.bounds[Packets : End+2])
 	if need&numberFields == numberFields {
 		// All four, straight into the record, where they lie side by side
 		// as in an array (see numbersGap).
-		if !fourNumbers(p.line, b, (*[4]uint64)(unsafe.Pointer(&r.Packets))) {
+		if !parseFourNumbers(p.line, b, (*[4]uint64)(unsafe.Pointer(&r.Packets))) {
 			return false
 		}
 		p.present |= numberFields
 		return true
 	}
 	var v [4]uint64
-	if !fourNumbers(p.line, b, &v) {
+	if !parseFourNumbers(p.line, b, &v) {
 		return false
 	}
 	if need.Has(Packets) {
@@ -135,7 +135,7 @@ func (p *singleLine) numbersAtOnce(r *Record, need FieldSet) bool {
 }
 
 // eachNumber converts the fields from Packets to End in need one by one.
-func (p *singleLine) eachNumber(r *Record, need FieldSet) bool {
+func (p *singleSpacedLine) eachNumber(r *Record, need FieldSet) bool {
 	var ok bool
 	if need.Has(Packets) {
 		if r.Packets, ok = p.number(Packets, 1<<64-1); !ok {
@@ -164,10 +164,10 @@ func (p *singleLine) eachNumber(r *Record, need FieldSet) bool {
 	return true
 }
 
-// singleLine is a line parseSingle has found the fields of: field f lies
-// between the spaces at bounds[f] and bounds[f+1]. present collects the
-// fields converted that were not "-".
-type singleLine struct {
+// singleSpacedLine is a line parseSingleSpaced has found the fields of:
+// field f lies between the spaces at bounds[f] and bounds[f+1]. present
+// collects the fields converted that were not "-".
+type singleSpacedLine struct {
 	line    []byte
 	bounds  [NumFields + 1]int32
 	present FieldSet
@@ -175,12 +175,12 @@ type singleLine struct {
 }
 
 // span returns the start and end of field f.
-func (p *singleLine) span(f Field) (int, int) {
+func (p *singleSpacedLine) span(f Field) (int, int) {
 	return int(p.bounds[f] + 1), int(p.bounds[f+1])
 }
 
 // absent reports whether the field at start is "-".
-func (p *singleLine) absent(start, end int) bool {
+func (p *singleSpacedLine) absent(start, end int) bool {
 	return end-start == 1 && p.line[start] == '-'
 }
 
@@ -188,7 +188,7 @@ func (p *singleLine) absent(start, end int) bool {
 // digits end at the field's end, and the eight or sixteen bytes before
 // that lie inside the line, as numbers come after the five fields of ids
 // and addresses.
-func (p *singleLine) number(f Field, max uint64) (uint64, bool) {
+func (p *singleSpacedLine) number(f Field, max uint64) (uint64, bool) {
 	start, end := p.span(f)
 	if p.absent(start, end) {
 		return 0, true
@@ -215,7 +215,7 @@ func (p *singleLine) number(f Field, max uint64) (uint64, bool) {
 }
 
 // addr converts address field f into a.
-func (p *singleLine) addr(a *netip.Addr, f Field) bool {
+func (p *singleSpacedLine) addr(a *netip.Addr, f Field) bool {
 	start, end := p.span(f)
 	text := p.line[start:end]
 	if p.absent(start, end) {
@@ -269,8 +269,8 @@ type addrEntry struct {
 	addr netip.Addr
 }
 
-// other converts an id, the action or the log status.
-func (p *singleLine) other(r *Record, f Field) bool {
+// textField converts an id, the action or the log status.
+func (p *singleSpacedLine) textField(r *Record, f Field) bool {
 	start, end := p.span(f)
 	if p.absent(start, end) {
 		clearField(r, f)
@@ -280,27 +280,28 @@ func (p *singleLine) other(r *Record, f Field) bool {
 	return parseField(r, f, p.line[start:end])
 }
 
-// firstLineSpacesGeneric finds the first line of p when its newline is
-// among the first maxSingleLine bytes: n is the line's length, else -1.
-// ok reports whether that line has fourteen fields separated by single
-// spaces, with the positions of the spaces in sp, as singleSpaces does; a
-// line ending in a carriage return is not one.
-func firstLineSpacesGeneric(p []byte, sp *[NumFields - 1]int32) (n int, ok bool) {
-	n = bytes.IndexByte(p[:min(len(p), maxSingleLine)], '\n')
+// lineEndAndSpacesPortable finds the first line of p when its newline is
+// among the first maxSingleSpacedLine bytes: n is the line's length, else
+// -1. ok reports whether that line has fourteen fields separated by single
+// spaces, with the positions of the spaces in sp, as findSingleSpaces does;
+// a line ending in a carriage return is not one.
+func lineEndAndSpacesPortable(p []byte, sp *[NumFields - 1]int32) (n int, ok bool) {
+	n = bytes.IndexByte(p[:min(len(p), maxSingleSpacedLine)], '\n')
 	if n < 0 {
 		return -1, false
 	}
 	if n > 0 && p[n-1] == '\r' {
 		return n, false
 	}
-	return n, singleSpacesGeneric(p[:n], sp)
+	return n, findSingleSpacesPortable(p[:n], sp)
 }
 
-// fourNumbersGeneric converts the four fields of line between the spaces
-// at b[0] to b[4] to v when each is 1 to 16 decimal digits, the first ends
-// at least 16 bytes into the line and the last within 48 bytes of that
-// end; it reports whether they were. 0 <= b[0] < ... < b[4] <= len(line).
-func fourNumbersGeneric(line []byte, b *[5]int32, v *[4]uint64) bool {
+// parseFourNumbersPortable converts the four fields of line between the
+// spaces at b[0] to b[4] to v when each is 1 to 16 decimal digits, the
+// first ends at least 16 bytes into the line and the last within 48 bytes
+// of that end; it reports whether they were. 0 <= b[0] < ... < b[4] <=
+// len(line).
+func parseFourNumbersPortable(line []byte, b *[5]int32, v *[4]uint64) bool {
 	if b[1] < 16 || b[4]-b[1] > 48 {
 		return false
 	}
@@ -323,14 +324,14 @@ func fourNumbersGeneric(line []byte, b *[5]int32, v *[4]uint64) bool {
 	return true
 }
 
-// singleSpacesGeneric is singleSpaces in portable Go.
-func singleSpacesGeneric(line []byte, sp *[NumFields - 1]int32) bool {
+// findSingleSpacesPortable is findSingleSpaces in portable Go.
+func findSingleSpacesPortable(line []byte, sp *[NumFields - 1]int32) bool {
 	n := len(line)
-	if n < 2*NumFields-1 || n > maxSingleLine {
+	if n < 2*NumFields-1 || n > maxSingleSpacedLine {
 		return false
 	}
-	var bm [maxSingleLine / 64]uint64
-	spaceBitmapGeneric(line, &bm)
+	var bm [maxSingleSpacedLine / 64]uint64
+	spaceBitmap(line, &bm)
 	count := bits.OnesCount64(bm[0]) + bits.OnesCount64(bm[1]) + bits.OnesCount64(bm[2]) + bits.OnesCount64(bm[3])
 	// No space first or last, and none next to another.
 	edges := bm[0]&1 | bm[(n-1)>>6]>>((n-1)&63)&1
@@ -348,9 +349,9 @@ func singleSpacesGeneric(line []byte, sp *[NumFields - 1]int32) bool {
 	return true
 }
 
-// spaceBitmapGeneric sets bm to the bitmap of the spaces of line, byte i
+// spaceBitmap sets bm to the bitmap of the spaces of line, byte i
 // to bit i, eight bytes at a time.
-func spaceBitmapGeneric(line []byte, bm *[4]uint64) {
+func spaceBitmap(line []byte, bm *[4]uint64) {
 	n := len(line)
 	full := n &^ 63
 	for base := 0; base < full; base += 64 {

@@ -114,14 +114,14 @@ bits3: \
 	JNZ  bits3 \
 done:
 
-// func singleSpacesAVX2(line []byte, sp *[13]int32) bool
+// func findSingleSpacesAVX2(line []byte, sp *[13]int32) bool
 //
-// The vector form of singleSpacesGeneric: it reports whether the line has
-// fourteen fields separated by single spaces and records in sp the
+// The vector form of findSingleSpacesPortable: it reports whether the line
+// has fourteen fields separated by single spaces and records in sp the
 // positions of the thirteen spaces. The caller guarantees
 // 32 <= len(line) <= 256 and that the processor has AVX2, BMI1, BMI2 and
 // POPCNT.
-TEXT ·singleSpacesAVX2(SB), NOSPLIT, $32-33
+TEXT ·findSingleSpacesAVX2(SB), NOSPLIT, $32-33
 	MOVQ line_base+0(FP), SI
 	MOVQ line_len+8(FP), CX
 	MOVQ sp+24(FP), DI
@@ -193,7 +193,7 @@ full: \
 
 // NEXTBLOCK(word) adds the positions of the spaces in word, the bitmap of
 // the next 64-byte block, to the DX positions in Z6 (see
-// firstLineSpacesAVX512). Z5 is the ramp of the block before, Z7 holds
+// lineEndAndSpacesAVX512). Z5 is the ramp of the block before, Z7 holds
 // 64s and Z11 the ramp from 0.
 #define NEXTBLOCK(word) \
 	VPADDB Z7, Z5, Z5 \
@@ -219,16 +219,16 @@ DATA ramp<>+0x30(SB)/8, $0x3736353433323130
 DATA ramp<>+0x38(SB)/8, $0x3f3e3d3c3b3a3938
 GLOBL ramp<>(SB), RODATA|NOPTR, $64
 
-// func firstLineSpacesAVX512(p []byte, sp *[13]int32) (n int, ok bool)
+// func lineEndAndSpacesAVX512(p []byte, sp *[13]int32) (n int, ok bool)
 //
-// The vector form of firstLineSpacesGeneric: it finds the first line of p
+// The vector form of lineEndAndSpacesPortable: it finds the first line of p
 // when its newline is among the first 256 bytes (n is then the line's
 // length, else -1), and reports whether that line has fourteen fields
 // separated by single spaces, recording in sp the positions of the
 // thirteen spaces. A line ending in a carriage return is not one. The
 // caller guarantees that the processor has AVX512F, AVX512BW, AVX512VBMI,
 // AVX512VBMI2, BMI1, BMI2 and POPCNT.
-TEXT ·firstLineSpacesAVX512(SB), NOSPLIT, $0-41
+TEXT ·lineEndAndSpacesAVX512(SB), NOSPLIT, $0-41
 	MOVQ p_base+0(FP), SI
 	MOVQ p_len+8(FP), CX
 	MOVQ sp+24(FP), DI
@@ -313,7 +313,7 @@ none:
 	MOVB $0, ok+40(FP)
 	RET
 
-// The 16-byte lanes of fourNumbersAVX512: byte i of every lane is i in
+// The 16-byte lanes of parseFourNumbersAVX512: byte i of every lane is i in
 // laneRamp, and every byte of lane j is j in laneIndex.
 DATA laneRamp<>+0x00(SB)/8, $0x0706050403020100
 DATA laneRamp<>+0x08(SB)/8, $0x0f0e0d0c0b0a0908
@@ -350,7 +350,7 @@ GLOBL laneIndex<>(SB), RODATA|NOPTR, $64
 	SHLQ $shift, BX \
 	ORQ  BX, R13
 
-// func fourNumbersAVX512(line []byte, b *[5]int32, v *[4]uint64) bool
+// func parseFourNumbersAVX512(line []byte, b *[5]int32, v *[4]uint64) bool
 //
 // Converts the four fields of line between the spaces at b[0] to b[4] (so
 // the fields of Packets to End) at once, each to v, when each is 1 to 16
@@ -364,7 +364,7 @@ GLOBL laneIndex<>(SB), RODATA|NOPTR, $64
 // a permutation gathers the field's bytes from a 64-byte window of the
 // line, the bytes before the field are zero, and the digits are combined
 // in pairs, fours, eights and sixteen with multiply-adds.
-TEXT ·fourNumbersAVX512(SB), NOSPLIT, $0-41
+TEXT ·parseFourNumbersAVX512(SB), NOSPLIT, $0-41
 	MOVQ line_base+0(FP), SI
 	MOVQ line_len+8(FP), CX
 	MOVQ b+24(FP), BX

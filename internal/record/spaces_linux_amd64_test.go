@@ -25,22 +25,22 @@ func atPageEnd(tb testing.TB, p []byte) []byte {
 	return q
 }
 
-// checkFirstLineSpaces compares the vector version with the portable one
+// checkLineEndAndSpaces compares the vector version with the portable one
 // on p, placed where a read past its end faults, and returns whether p
 // starts with a line of single-spaced fields.
-func checkFirstLineSpaces(t *testing.T, p []byte) bool {
+func checkLineEndAndSpaces(t *testing.T, p []byte) bool {
 	t.Helper()
 	p = atPageEnd(t, p)
 	var vec, gen [NumFields - 1]int32
-	nVec, okVec := firstLineSpacesAVX512(p, &vec)
-	nGen, okGen := firstLineSpacesGeneric(p, &gen)
+	nVec, okVec := lineEndAndSpacesAVX512(p, &vec)
+	nGen, okGen := lineEndAndSpacesPortable(p, &gen)
 	if nVec != nGen || okVec != okGen || okVec && vec != gen {
 		t.Fatalf("%q: vector %d %v %v, portable %d %v %v", p, nVec, okVec, vec, nGen, okGen, gen)
 	}
 	return okGen
 }
 
-func FuzzFirstLineSpaces(f *testing.F) {
+func FuzzLineEndAndSpaces(f *testing.F) {
 	for _, line := range simulatedLines(f)[:20] {
 		f.Add([]byte(line + "\n" + line))
 		f.Add([]byte(line + "\r\n"))
@@ -49,22 +49,22 @@ func FuzzFirstLineSpaces(f *testing.F) {
 	f.Add([]byte(strings.Repeat("a ", 13) + "b\n"))
 	f.Add([]byte(strings.Repeat("ab", 128) + "\n"))
 	f.Fuzz(func(t *testing.T, p []byte) {
-		if !hasLineVector {
+		if !hasAVX512Line {
 			t.Skip("no AVX-512")
 		}
-		checkFirstLineSpaces(t, p)
+		checkLineEndAndSpaces(t, p)
 	})
 }
 
-func TestFirstLineSpacesEveryLength(t *testing.T) {
-	if !hasLineVector {
+func TestLineEndAndSpacesEveryLength(t *testing.T) {
+	if !hasAVX512Line {
 		t.Skip("no AVX-512")
 	}
 	// Lines of every length up to past the vector version's reach, with
 	// the spaces in every 64-byte block and at block edges; each line
 	// alone, ended by a newline, by a carriage return and a newline, and
 	// followed by more text.
-	for n := 0; n <= maxSingleLine+8; n++ {
+	for n := 0; n <= maxSingleSpacedLine+8; n++ {
 		for shift := 0; shift < 14; shift++ {
 			line := []byte(strings.Repeat("x", n))
 			step := (n - 2) / 13
@@ -74,8 +74,8 @@ func TestFirstLineSpacesEveryLength(t *testing.T) {
 				}
 			}
 			for _, end := range []string{"", "\n", "\r\n", "\nx y\n"} {
-				ok := checkFirstLineSpaces(t, append(line[:n:n], end...))
-				if want := step > 1 && n < maxSingleLine && end[0:min(len(end), 1)] == "\n"; ok != want {
+				ok := checkLineEndAndSpaces(t, append(line[:n:n], end...))
+				if want := step > 1 && n < maxSingleSpacedLine && end[0:min(len(end), 1)] == "\n"; ok != want {
 					t.Fatalf("n=%d shift=%d end %q: ok %v, want %v", n, shift, end, ok, want)
 				}
 			}
@@ -83,30 +83,30 @@ func TestFirstLineSpacesEveryLength(t *testing.T) {
 	}
 }
 
-// checkFourNumbers compares the vector version with the portable one on
+// checkParseFourNumbers compares the vector version with the portable one on
 // the fields of line between the spaces at b, the line placed where a read
 // past its end faults, and returns whether they were converted.
-func checkFourNumbers(t *testing.T, line []byte, b [5]int32) bool {
+func checkParseFourNumbers(t *testing.T, line []byte, b [5]int32) bool {
 	t.Helper()
 	line = atPageEnd(t, line)
 	var vec, gen [4]uint64
-	okVec := fourNumbersAVX512(line, &b, &vec)
-	okGen := fourNumbersGeneric(line, &b, &gen)
+	okVec := parseFourNumbersAVX512(line, &b, &vec)
+	okGen := parseFourNumbersPortable(line, &b, &gen)
 	if okVec != okGen || okVec && vec != gen {
 		t.Fatalf("%q %v: vector %v %v, portable %v %v", line, b, okVec, vec, okGen, gen)
 	}
 	return okGen
 }
 
-func FuzzFourNumbers(f *testing.F) {
+func FuzzParseFourNumbers(f *testing.F) {
 	for _, line := range simulatedLines(f)[:20] {
 		var sp [NumFields - 1]int32
-		if singleSpacesGeneric([]byte(line), &sp) {
+		if findSingleSpacesPortable([]byte(line), &sp) {
 			f.Add([]byte(line), uint8(sp[7]), uint8(sp[8]), uint8(sp[9]), uint8(sp[10]), uint8(sp[11]))
 		}
 	}
 	f.Fuzz(func(t *testing.T, line []byte, b0, b1, b2, b3, b4 uint8) {
-		if !hasNumberVector {
+		if !hasAVX512Numbers {
 			t.Skip("no AVX-512 VBMI")
 		}
 		b := [5]int32{int32(b0), int32(b1), int32(b2), int32(b3), int32(b4)}
@@ -118,12 +118,12 @@ func FuzzFourNumbers(f *testing.F) {
 		if int(b[4]) > len(line) {
 			t.Skip("positions past the line")
 		}
-		checkFourNumbers(t, line, b)
+		checkParseFourNumbers(t, line, b)
 	})
 }
 
-func TestFourNumbersEveryLength(t *testing.T) {
-	if !hasNumberVector {
+func TestParseFourNumbersEveryLength(t *testing.T) {
+	if !hasAVX512Numbers {
 		t.Skip("no AVX-512 VBMI")
 	}
 	// Every length from 0 to 17 digits in each of the four fields, after
@@ -145,18 +145,18 @@ func TestFourNumbersEveryLength(t *testing.T) {
 						line = append(line, ' ')
 					}
 				}
-				if checkFourNumbers(t, line, b) {
+				if checkParseFourNumbers(t, line, b) {
 					converted++
 				}
 				// The same fields in lines that go on for long after them.
 				for extra := 180; extra < 330; extra += 3 {
-					checkFourNumbers(t, append(line[:len(line):len(line)], " "+strings.Repeat("y", extra)...), b)
+					checkParseFourNumbers(t, append(line[:len(line):len(line)], " "+strings.Repeat("y", extra)...), b)
 				}
 				for j := b[field] + 1; j < b[field+1]; j++ {
 					for _, c := range []byte{'/', ':', '-', 0, 0xff} {
 						bad := append([]byte(nil), line...)
 						bad[j] = c
-						if checkFourNumbers(t, bad, b) {
+						if checkParseFourNumbers(t, bad, b) {
 							t.Fatalf("%q: converted with %q in a field", bad, c)
 						}
 					}
