@@ -33,8 +33,8 @@ func TestSettingsErrorsAreUsage(t *testing.T) {
 	} {
 		ios, _, _, errOut := iostreams.Test()
 		code := Run(context.Background(), &cmdutil.Factory{IO: ios, Now: time.Now}, BuildInfo{Version: "test"}, tt.args)
-		if code != ExitUsage || errOut.String() != tt.stderr {
-			t.Errorf("%v: exit %d, stderr\n%s\nwant exit %d, stderr\n%s", tt.args, code, errOut, ExitUsage, tt.stderr)
+		if code != cmdutil.ExitUsage || errOut.String() != tt.stderr {
+			t.Errorf("%v: exit %d, stderr\n%s\nwant exit %d, stderr\n%s", tt.args, code, errOut, cmdutil.ExitUsage, tt.stderr)
 		}
 	}
 }

@@ -32,12 +32,12 @@ func TestDeleteAsksOnATerminal(t *testing.T) {
 
 	// "n" keeps it, and says so.
 	code, _, stderr := runCLI(t, db, true, "n\n", "delete", "web")
-	if code != ExitUsage || !strings.Contains(stderr, "delete 1 flow log? [y/N]") || !strings.Contains(stderr, "cancelled: nothing was changed") {
+	if code != cmdutil.ExitUsage || !strings.Contains(stderr, "delete 1 flow log? [y/N]") || !strings.Contains(stderr, "cancelled: nothing was changed") {
 		t.Fatalf("answer n: exit %d, stderr:\n%s", code, stderr)
 	}
 	// Input ending without an answer is no, with one hint to pass --yes.
-	if code, _, stderr = runCLI(t, db, true, "", "delete", "web"); code != ExitUsage || strings.Count(stderr, "hint: pass --yes") != 1 {
-		t.Fatalf("no answer: exit %d, want %d and one hint, stderr:\n%s", code, ExitUsage, stderr)
+	if code, _, stderr = runCLI(t, db, true, "", "delete", "web"); code != cmdutil.ExitUsage || strings.Count(stderr, "hint: pass --yes") != 1 {
+		t.Fatalf("no answer: exit %d, want %d and one hint, stderr:\n%s", code, cmdutil.ExitUsage, stderr)
 	}
 	if code, out, _ := runCLI(t, db, false, "", "list", "-o", "json"); code != 0 || !strings.Contains(out, `"name":"web"`) {
 		t.Fatalf("flow log gone after a no: %s", out)

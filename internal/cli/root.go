@@ -14,8 +14,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowlog/flowlog/internal/cli/bucket"
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	configcmd "github.com/flowlog/flowlog/internal/cli/config"
 	"github.com/flowlog/flowlog/internal/cli/create"
+	"github.com/flowlog/flowlog/internal/cli/delete"
 	"github.com/flowlog/flowlog/internal/cli/fetch"
 	"github.com/flowlog/flowlog/internal/cli/get"
 	"github.com/flowlog/flowlog/internal/cli/inplace"
@@ -23,6 +26,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/prune"
 	"github.com/flowlog/flowlog/internal/cli/query"
 	"github.com/flowlog/flowlog/internal/cli/replace"
+	"github.com/flowlog/flowlog/internal/cli/retention"
 	"github.com/flowlog/flowlog/internal/cli/simulate"
 	"github.com/flowlog/flowlog/internal/cli/version"
 	"github.com/flowlog/flowlog/internal/config"
@@ -119,12 +123,11 @@ one flow log per resource, no change after creation.`,
 		&cobra.Group{ID: "config", Title: "Flow log configurations:"},
 		&cobra.Group{ID: "records", Title: "Flow log records:"},
 	)
-	lf := &Factory{f}
 	for _, cmd := range []*cobra.Command{
 		create.NewCmdCreate(f, nil),
 		list.NewCmdList(f, nil),
 		get.NewCmdGet(f, nil),
-		newDeleteCmd(lf),
+		delete.NewCmdDelete(f, nil),
 		replace.NewCmdReplace(f, nil),
 	} {
 		cmd.GroupID = "config"
@@ -135,14 +138,14 @@ one flow log per resource, no change after creation.`,
 		simulate.NewCmdSimulate(f, nil),
 		fetch.NewCmdFetch(f, nil),
 		prune.NewCmdPrune(f, nil),
-		newRetentionCmd(lf),
-		newBucketCmd(lf),
+		retention.NewCmdRetention(f),
+		bucket.NewCmdBucket(f),
 	} {
 		cmd.GroupID = "records"
 		root.AddCommand(cmd)
 	}
 	root.AddCommand(inplace.NewCmds()...)
-	root.AddCommand(version.NewCmdVersion(f, build), newConfigCmd(lf))
+	root.AddCommand(version.NewCmdVersion(f, build), configcmd.NewCmdConfig(f))
 	root.AddCommand(helpTopics()...)
 	return root
 }

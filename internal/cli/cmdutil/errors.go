@@ -11,6 +11,7 @@ import (
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/query"
+	"github.com/flowlog/flowlog/internal/retention"
 )
 
 // Exit codes. They are a contract with scripts: documented in
@@ -65,12 +66,13 @@ func ExitCode(err error) int {
 	var ae *engine.AmbiguousError
 	var se *query.SpecError
 	var ce *config.Error
+	var le *retention.NoLifecycleError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
 		return ue.Code
-	case errors.As(err, &ve), errors.As(err, &ae), errors.As(err, &se), errors.As(err, &ce):
+	case errors.As(err, &ve), errors.As(err, &ae), errors.As(err, &se), errors.As(err, &ce), errors.As(err, &le):
 		return ExitUsage
 	case errors.As(err, &re):
 		return ExitRule

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
 )
@@ -111,4 +112,16 @@ func VerifyBucket(ctx context.Context, f *Factory, bucket string, skip bool) err
 		}
 	}
 	return nil
+}
+
+// ParseBucketArg reads a bucket name, allowing "s3://" and a trailing "/".
+func ParseBucketArg(arg string) (string, error) {
+	b := strings.TrimSuffix(strings.TrimPrefix(arg, "s3://"), "/")
+	if strings.Contains(b, "/") {
+		return "", UsageErrorf("%s: give the bucket alone, without a prefix", arg)
+	}
+	if err := flowlog.ValidateBucket(b); err != nil {
+		return "", err
+	}
+	return b, nil
 }

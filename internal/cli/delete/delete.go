@@ -1,4 +1,6 @@
-package cli
+// Package delete is 'flowlog delete': delete flow logs, and on request the
+// objects they wrote.
+package delete
 
 import (
 	"context"
@@ -9,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/iostreams"
 	"github.com/flowlog/flowlog/internal/output"
@@ -16,14 +19,20 @@ import (
 	"github.com/flowlog/flowlog/internal/retention"
 )
 
-type deleteOptions struct {
-	yes           bool
-	deleteObjects bool
-	expireDays    int
+// Options are the parsed flags and arguments of 'flowlog delete'.
+type Options struct {
+	Factory *cmdutil.Factory
+
+	Refs          []string // ID|NAME...
+	Yes           bool
+	DeleteObjects bool
+	ExpireDays    int
 }
 
-func newDeleteCmd(f *Factory) *cobra.Command {
-	opts := &deleteOptions{}
+// NewCmdDelete builds the command; runF, when not nil, runs instead of
+// deleteRun.
+func NewCmdDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
 	cmd := &cobra.Command{
 		Use:     "delete ID|NAME...",
 		Aliases: []string{"rm"},
@@ -40,32 +49,37 @@ offers to delete them once the flow logs are gone.`,
   flowlog delete 3f0c7b7e-3a51-4d0f-9b44-6c1d2b1f1a10 9ab1c2d3-4e5f-4a6b-8c7d-0e1f2a3b4c5d --yes
   flowlog delete web-ingress --delete-objects --yes
   flowlog delete web-ingress --expire-objects 30`,
-		Args:              argsUsage(cobra.MinimumNArgs(1)),
-		ValidArgsFunction: completeFlowLogs(f),
+		Args:              cmdutil.ArgsUsage(cobra.MinimumNArgs(1)),
+		ValidArgsFunction: cmdutil.CompleteFlowLogs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("expire-objects") && opts.expireDays < 1 {
-				return usageErrorf("--expire-objects must be a whole number of days, at least 1")
+			if cmd.Flags().Changed("expire-objects") && opts.ExpireDays < 1 {
+				return cmdutil.UsageErrorf("--expire-objects must be a whole number of days, at least 1")
 			}
-			return deleteRun(cmd.Context(), f, opts, args)
+			opts.Refs = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return deleteRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "delete without asking")
-	cmd.Flags().BoolVar(&opts.deleteObjects, "delete-objects", false, "also delete every object the flow logs wrote")
-	cmd.Flags().IntVar(&opts.expireDays, "expire-objects", 0, "also add a lifecycle rule that expires the flow logs' objects after `DAYS`")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking")
+	cmd.Flags().BoolVar(&opts.DeleteObjects, "delete-objects", false, "also delete every object the flow logs wrote")
+	cmd.Flags().IntVar(&opts.ExpireDays, "expire-objects", 0, "also add a lifecycle rule that expires the flow logs' objects after `DAYS`")
 	cmd.MarkFlagsMutuallyExclusive("delete-objects", "expire-objects")
 	return cmd
 }
 
-func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []string) error {
+func deleteRun(ctx context.Context, opts *Options) error {
+	f := opts.Factory
 	e, err := f.Engine(ctx)
 	if err != nil {
 		return err
 	}
-	logs, err := resolveFlowLogs(ctx, e, args)
+	logs, err := cmdutil.ResolveFlowLogs(ctx, e, opts.Refs)
 	if err != nil {
 		return err
 	}
-	format, err := f.outputFormat(output.Table, output.Formats...)
+	format, err := cmdutil.OutputFormat(f, output.Table, output.Formats...)
 	if err != nil {
 		return err
 	}
@@ -79,10 +93,10 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	question := "delete " + output.Count(len(logs), "flow log") + "?"
 	var expiries []*retention.SetPlan
 	switch {
-	case opts.deleteObjects:
+	case opts.DeleteObjects:
 		n, size := 0, int64(0)
 		for _, fl := range logs {
-			plan, err := f.selectFlowLogObjects(ctx, fl)
+			plan, err := selectObjects(ctx, f, fl)
 			if err != nil {
 				return err
 			}
@@ -91,27 +105,27 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 			fmt.Fprintf(w, "  and %s (%s): %s\n", output.Count(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), flowLogObjects(fl))
 		}
 		question = fmt.Sprintf("delete %s and %s (%s)?", output.Count(len(logs), "flow log"), output.Count(n, "object"), humanize.IBytes(uint64(size)))
-	case opts.expireDays > 0:
+	case opts.ExpireDays > 0:
 		for _, fl := range logs {
 			store, err := f.Store(ctx, fl.Bucket)
 			if err != nil {
 				return err
 			}
 			objs := flowlog.ObjectsOf(fl, store)
-			configured, err := f.flowLogsIn(ctx, objs)
+			configured, err := cmdutil.FlowLogsIn(ctx, f, objs)
 			if err != nil {
 				return err
 			}
-			plan, err := retention.PlanSet(ctx, objs, opts.expireDays, configured)
+			plan, err := retention.PlanSet(ctx, objs, opts.ExpireDays, configured)
 			if err != nil {
-				return notImplementedHint(err, lifecycleConfigs)
+				return cmdutil.NotImplementedHint(err, cmdutil.LifecycleConfigs)
 			}
-			previewRetention(w, plan)
+			cmdutil.PreviewRetention(w, plan)
 			expiries = append(expiries, plan)
 		}
 		question = fmt.Sprintf("delete %s and have their objects expire?", output.Count(len(logs), "flow log"))
 	}
-	if err := f.confirm(opts.yes, question); err != nil {
+	if err := cmdutil.Confirm(f.IO, opts.Yes, question); err != nil {
 		return err
 	}
 
@@ -127,25 +141,25 @@ func deleteRun(ctx context.Context, f *Factory, opts *deleteOptions, args []stri
 	}
 
 	switch {
-	case opts.deleteObjects:
-		err = f.deleteFlowLogObjects(ctx, logs)
-	case opts.expireDays > 0:
+	case opts.DeleteObjects:
+		err = deleteObjects(ctx, f, logs)
+	case opts.ExpireDays > 0:
 		for i, plan := range expiries {
 			if err = plan.Apply(ctx); err != nil {
-				err = withHint(fmt.Errorf("the flow logs are deleted, but not the lifecycle rule for %s: %w", plan.Objects, err),
-					fmt.Sprintf("flowlog retention set --bucket %s --name %s --days %d", logs[i].Target(), logs[i].Name, opts.expireDays))
+				err = cmdutil.WithHint(fmt.Errorf("the flow logs are deleted, but not the lifecycle rule for %s: %w", plan.Objects, err),
+					fmt.Sprintf("flowlog retention set s3://%s --name %s --days %d", logs[i].Target(), logs[i].Name, opts.ExpireDays))
 				break
 			}
 			fmt.Fprintf(w, "%s expire %s\n", plan.Objects, retention.DescribeExpiry(plan.Rule))
 		}
 	default:
-		err = f.offerObjectDeletion(ctx, logs, opts.yes)
+		err = offerObjectDeletion(ctx, f, logs, opts.Yes)
 	}
 	if err != nil {
 		return err
 	}
 	if format != output.Table {
-		return f.printFlowLogs(logs, false)
+		return cmdutil.PrintFlowLogs(f, logs, false)
 	}
 	return nil
 }
@@ -167,8 +181,8 @@ func objectPatterns(logs []flowlog.FlowLog) string {
 	return s
 }
 
-// selectFlowLogObjects lists every object a flow log wrote.
-func (f *Factory) selectFlowLogObjects(ctx context.Context, fl flowlog.FlowLog) (*prune.Plan, error) {
+// selectObjects lists every object a flow log wrote.
+func selectObjects(ctx context.Context, f *cmdutil.Factory, fl flowlog.FlowLog) (*prune.Plan, error) {
 	store, err := f.Store(ctx, fl.Bucket)
 	if err != nil {
 		return nil, err
@@ -176,14 +190,14 @@ func (f *Factory) selectFlowLogObjects(ctx context.Context, fl flowlog.FlowLog) 
 	return prune.Select(ctx, flowlog.ObjectsOf(fl, store), time.Time{})
 }
 
-// deleteFlowLogObjects deletes every object the (deleted) flow logs wrote,
+// deleteObjects deletes every object the (deleted) flow logs wrote,
 // listing them afresh to catch the last deliveries.
-func (f *Factory) deleteFlowLogObjects(ctx context.Context, logs []flowlog.FlowLog) error {
+func deleteObjects(ctx context.Context, f *cmdutil.Factory, logs []flowlog.FlowLog) error {
 	var firstErr error
 	for _, fl := range logs {
-		plan, err := f.selectFlowLogObjects(ctx, fl)
+		plan, err := selectObjects(ctx, f, fl)
 		if err == nil {
-			_, err = f.deletePlan(ctx, plan, flowLogObjects(fl))
+			_, err = cmdutil.DeletePlan(ctx, f, plan, flowLogObjects(fl))
 		}
 		if err != nil && firstErr == nil {
 			firstErr = fmt.Errorf("the flow logs are deleted, but not all their objects: %w", err)
@@ -195,9 +209,9 @@ func (f *Factory) deleteFlowLogObjects(ctx context.Context, logs []flowlog.FlowL
 // offerObjectDeletion says that the objects stay; on a terminal, with
 // object storage configured and without --yes, it first offers to delete
 // them.
-func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLog, yes bool) error {
+func offerObjectDeletion(ctx context.Context, f *cmdutil.Factory, logs []flowlog.FlowLog, yes bool) error {
 	w := f.IO.ErrOut
-	cfg, err := f.Config()
+	cfg, err := f.Settings()
 	if err != nil {
 		return err
 	}
@@ -205,7 +219,7 @@ func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLo
 		var plans []*prune.Plan
 		n, size := 0, int64(0)
 		for _, fl := range logs {
-			plan, err := f.selectFlowLogObjects(ctx, fl)
+			plan, err := selectObjects(ctx, f, fl)
 			if err != nil {
 				fmt.Fprintf(w, "flowlog: cannot list the objects of %s: %v\n", fl.Name, err)
 				plans = nil
@@ -231,7 +245,7 @@ func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLo
 			if ok {
 				var firstErr error
 				for i, plan := range plans {
-					if _, err := f.deletePlan(ctx, plan, flowLogObjects(logs[i])); err != nil && firstErr == nil {
+					if _, err := cmdutil.DeletePlan(ctx, f, plan, flowLogObjects(logs[i])); err != nil && firstErr == nil {
 						firstErr = err
 					}
 				}
@@ -242,10 +256,10 @@ func (f *Factory) offerObjectDeletion(ctx context.Context, logs []flowlog.FlowLo
 	fmt.Fprintf(w, "objects already written stay in the bucket: %s\n", objectPatterns(logs))
 	if len(logs) == 1 {
 		fl := logs[0]
-		fmt.Fprintf(w, "hint: delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set --bucket %s --name %s --days N'\n",
-			fl.Target(), fl.Name, fl.Target(), fl.Name)
+		cmdutil.PrintHint(w, fmt.Sprintf("delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set s3://%s --name %s --days N'",
+			fl.Target(), fl.Name, fl.Target(), fl.Name))
 	} else {
-		fmt.Fprintln(w, "hint: 'flowlog prune s3://BUCKET[/PREFIX] --name NAME --older-than 1m' deletes a flow log's objects; 'flowlog retention set --bucket BUCKET[/PREFIX] --name NAME --days N' has them expire")
+		cmdutil.PrintHint(w, "'flowlog prune s3://BUCKET[/PREFIX] --name NAME --older-than 1m' deletes a flow log's objects; 'flowlog retention set s3://BUCKET[/PREFIX] --name NAME --days N' has them expire")
 	}
 	return nil
 }
