@@ -131,6 +131,26 @@ func ResolveSources(ctx context.Context, f *Factory, args, flowLogs []string, ru
 		return set, nil
 	}
 	// No source named: every configured flow log.
+	every, err := EveryFlowLog(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(every) == 0 {
+		return nil, &UserError{
+			Err:    errors.New("no SOURCE and no flow logs configured"),
+			Code:   ExitUsage,
+			Advice: "name files, folders or s3://BUCKET/PREFIX to read, pipe records in, or create a flow log with 'flowlog create'",
+		}
+	}
+	for _, objs := range every {
+		addObjects(objs)
+	}
+	return set, nil
+}
+
+// EveryFlowLog is the objects of every configured flow log, each in its
+// bucket's store; none when no flow log is configured.
+func EveryFlowLog(ctx context.Context, f *Factory) ([]flowlog.Objects, error) {
 	e, err := f.Engine(ctx)
 	if err != nil {
 		return nil, err
@@ -139,21 +159,15 @@ func ResolveSources(ctx context.Context, f *Factory, args, flowLogs []string, ru
 	if err != nil {
 		return nil, err
 	}
-	if len(logs) == 0 {
-		return nil, &UserError{
-			Err:    errors.New("no SOURCE and no flow logs configured"),
-			Code:   ExitUsage,
-			Advice: "name files, folders or s3://BUCKET/PREFIX to read, pipe records in, or create a flow log with 'flowlog create'",
-		}
-	}
+	every := make([]flowlog.Objects, 0, len(logs))
 	for _, fl := range logs {
 		store, err := f.Store(ctx, fl.Bucket)
 		if err != nil {
 			return nil, err
 		}
-		addObjects(flowlog.ObjectsOf(fl, store))
+		every = append(every, flowlog.ObjectsOf(fl, store))
 	}
-	return set, nil
+	return every, nil
 }
 
 // ConfiguredObjects are the objects a configured flow log writes.

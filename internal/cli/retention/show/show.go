@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
-	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/retention"
@@ -137,24 +136,16 @@ func targets(ctx context.Context, opts *Options) ([]*storeTargets, error) {
 		}
 		return groups, nil
 	}
-	e, err := f.Engine(ctx)
+	every, err := cmdutil.EveryFlowLog(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	logs, err := e.List(ctx, engine.ListFilter{})
-	if err != nil {
-		return nil, err
-	}
-	if len(logs) == 0 {
+	if len(every) == 0 {
 		return nil, &cmdutil.UserError{Err: errors.New("no flow logs configured"), Code: cmdutil.ExitUsage,
 			Advice: "name a bucket: flowlog retention show s3://BUCKET"}
 	}
-	for _, fl := range logs {
-		store, err := f.Store(ctx, fl.Bucket)
-		if err != nil {
-			return nil, err
-		}
-		add(flowlog.ObjectsOf(fl, store))
+	for _, objs := range every {
+		add(objs)
 	}
 	return groups, nil
 }
