@@ -253,6 +253,9 @@ func (r *resolver) boolean(s setting) (bool, error) {
 
 // readFile reads the config file. Only a file that was named must exist.
 func (r *resolver) readFile(name string, isDefault bool) error {
+	if name == "" && isDefault {
+		return nil // no config home to look in
+	}
 	v := viper.New()
 	v.SetConfigFile(name)
 	v.SetConfigType("yaml")

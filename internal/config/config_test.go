@@ -389,3 +389,21 @@ func TestXDG(t *testing.T) {
 		})
 	}
 }
+
+// Without a home folder and an absolute XDG home, Load still succeeds: no
+// config file is read and the default paths are empty, so commands that
+// need neither run; the Factory says what is missing when a path is needed.
+func TestLoadWithoutHome(t *testing.T) {
+	t.Setenv("HOME", "")
+	s, err := Load(vars{}.lookup, vars{}.lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.DBPath != "" || s.StorageRoot != "" || s.ConfigFile != "" {
+		t.Errorf("paths %q, %q, %q; want none", s.DBPath, s.StorageRoot, s.ConfigFile)
+	}
+	s, err = Load(vars{}.lookup, vars{"XDG_DATA_HOME": "/data"}.lookup)
+	if err != nil || s.DBPath != "/data/flowlog/flowlog.db" {
+		t.Errorf("with XDG_DATA_HOME: %+v, %v", s, err)
+	}
+}

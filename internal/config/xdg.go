@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -40,10 +39,14 @@ func xdgHome(env Lookup, name string, underHome ...string) (string, error) {
 	return filepath.Join(append([]string{home}, underHome...)...), nil
 }
 
+// defaultDBPath and defaultStorageRoot are "" when there is no data home
+// (no $HOME and no absolute $XDG_DATA_HOME): a command that reads only
+// files then still runs, and one that needs the path says what is missing
+// when it needs it.
 func defaultDBPath(env Lookup) (string, error) {
 	dir, err := dataHome(env)
 	if err != nil {
-		return "", fmt.Errorf("locate database: %w", err)
+		return "", nil
 	}
 	return filepath.Join(dir, "flowlog", "flowlog.db"), nil
 }
@@ -51,15 +54,16 @@ func defaultDBPath(env Lookup) (string, error) {
 func defaultStorageRoot(env Lookup) (string, error) {
 	dir, err := dataHome(env)
 	if err != nil {
-		return "", fmt.Errorf("locate storage root: %w", err)
+		return "", nil
 	}
 	return filepath.Join(dir, "flowlog", "buckets"), nil
 }
 
+// defaultConfigFile is "" when there is no config home: no file is read.
 func defaultConfigFile(env Lookup) (string, error) {
 	dir, err := configHome(env)
 	if err != nil {
-		return "", fmt.Errorf("locate config file: %w", err)
+		return "", nil
 	}
 	return filepath.Join(dir, "flowlog", "config.yaml"), nil
 }

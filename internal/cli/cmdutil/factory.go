@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/flowlog/flowlog/internal/config"
@@ -35,6 +36,13 @@ func (f *Factory) Engine(ctx context.Context) (*engine.Engine, error) {
 	cfg, err := f.Settings()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.DBPath == "" {
+		return nil, &UserError{
+			Err:    errors.New("locate database: neither $HOME nor an absolute $XDG_DATA_HOME is set"),
+			Code:   ExitUsage,
+			Advice: "name the database with --db PATH or FLOWLOG_DB",
+		}
 	}
 	e, err := engine.Open(ctx, cfg.DBPath)
 	if err != nil {
