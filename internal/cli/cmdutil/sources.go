@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-
 	"path/filepath"
 	"strings"
 
@@ -33,7 +32,7 @@ type sourceItem struct {
 	objects *flowlog.Objects // a folder, bucket prefix or flow log
 }
 
-// ObjectSets are the sets of objects of the set, without its single inputs.
+// ObjectSets are the sets of objects named, without the single inputs.
 func (s *Sources) ObjectSets() []flowlog.Objects {
 	var sets []flowlog.Objects
 	for _, item := range s.items {
@@ -49,7 +48,7 @@ type SourceRules struct {
 	// ObjectsOnly, when set, refuses files and standard input, saying what
 	// the command does: "prune deletes objects".
 	ObjectsOnly string
-	// name limits each SOURCE to the objects of one flow log (--name).
+	// Name limits each SOURCE to the objects of one flow log (--name).
 	Name string
 }
 
