@@ -7,6 +7,7 @@ package source
 import (
 	"context"
 	"errors"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,15 @@ type Stats struct {
 	Skipped int // objects listed but outside the time window
 }
 
+// KeyTime is the time in the name of a flow log object at any depth of a
+// folder or prefix: "logs/db01/db01-1629810635.log.gz" was written at
+// 1629810635. ok is false for a key whose last segment is not a flow log
+// object's name.
+func KeyTime(key string) (time.Time, bool) {
+	_, _, t, ok := flowlog.ParseObjectKey(path.Base(key))
+	return t, ok
+}
+
 // IsRecordFile reports whether a key names a file of records: the service's
 // *.log.gz objects, or plain *.log files.
 func IsRecordFile(key string) bool {
@@ -67,7 +77,7 @@ func List(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]
 			return nil
 		}
 		stats.Listed++
-		if _, _, t, ok := flowlog.ParseObjectKey(o.Key); ok && !w.contains(t) {
+		if t, ok := KeyTime(o.Key); ok && !w.contains(t) {
 			stats.Skipped++
 			return nil
 		}

@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,5 +108,53 @@ func TestListFlowLogStopsBeforeSimilarNames(t *testing.T) {
 	// stops at the first one instead of walking all 144.
 	if cs.handed > 12 {
 		t.Errorf("the store handed over %d objects", cs.handed)
+	}
+}
+
+// A folder whose flow logs sit at different depths is pruned by time at
+// every depth, not only where a key has one folder segment.
+func TestListPrunesAtEveryDepth(t *testing.T) {
+	st, err := local.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	for i := range 36 { // six hours of each
+		at := day.Add(time.Duration(i) * 10 * time.Minute)
+		for _, key := range []string{
+			flowlog.ObjectKey("", "top", at),
+			flowlog.ObjectKey("flowlogs", "web", at),
+			"logs/db01/" + flowlog.ObjectKey("", "db01", at),
+			"a/b/c/" + flowlog.ObjectKey("", "deep", at),
+		} {
+			if err := st.Put(ctx, key, bytes.NewReader(nil), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := st.Put(ctx, "logs/notes.log", bytes.NewReader(nil), 0); err != nil {
+		t.Fatal(err)
+	}
+	w := Window{Since: day.Add(2 * time.Hour), Until: day.Add(2*time.Hour + 50*time.Minute)}
+	var stats Stats
+	objs, err := List(ctx, flowlog.Objects{Store: st}, w, &stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perDepth := map[string]int{}
+	for _, o := range objs {
+		perDepth[strings.SplitN(o.Key, "-", 2)[0]]++
+	}
+	// 50 minutes and a margin of 15 on each side: keys from 1:45 to 3:05,
+	// eight objects of each flow log (1:50 to 3:00); the record file without
+	// a time is kept.
+	for _, k := range []string{"top", "flowlogs/web", "logs/db01/db01", "a/b/c/deep"} {
+		if perDepth[k] != 8 {
+			t.Errorf("%s: %d objects in the window, want 8 (all: %v)", k, perDepth[k], perDepth)
+		}
+	}
+	if len(objs) != 4*8+1 || stats.Listed != 4*36+1 || stats.Skipped != 4*28 {
+		t.Errorf("%d objects, stats %+v", len(objs), stats)
 	}
 }
