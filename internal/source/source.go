@@ -41,8 +41,9 @@ func (w Window) contains(t time.Time) bool {
 
 // Stats count what listing did, for --stats.
 type Stats struct {
-	Listed  int // objects the store returned
-	Skipped int // objects listed but outside the time window
+	Requests int // listings started: a store may page each into several requests
+	Listed   int // objects the store returned
+	Skipped  int // objects listed but outside the time window
 }
 
 // KeyTime is the time in the name of a flow log object at any depth of a
@@ -64,27 +65,82 @@ func IsRecordFile(key string) bool {
 //
 // For one flow log the listing starts after the last key before the window
 // (StartAfter) and stops at the first key past it, since its keys sort by
-// time. Without a name, every object under the prefix is listed and those
+// time. Without a name, the objects under the prefix are listed and those
 // whose key time is outside the window are skipped; record files whose
-// names carry no time are always kept.
+// names carry no time are always kept. When a run of one flow log's keys
+// falls outside the window, the listing jumps over the rest of the run
+// with StartAfter, so a prefix holding many flow logs costs a few requests
+// per flow log rather than a page per thousand keys.
 func List(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]objstore.Object, error) {
 	if objs.Name != "" {
 		return listFlowLog(ctx, objs, w, stats)
 	}
 	var found []objstore.Object
-	err := objs.Store.List(ctx, objs.KeyPrefix(), "", func(o objstore.Object) error {
-		if !IsRecordFile(o.Key) {
-			return nil
-		}
-		stats.Listed++
-		if t, ok := KeyTime(o.Key); ok && !w.contains(t) {
+	startAfter := ""
+	for {
+		var jump skipRun
+		next := ""
+		stats.Requests++
+		err := objs.Store.List(ctx, objs.KeyPrefix(), startAfter, func(o objstore.Object) error {
+			if !IsRecordFile(o.Key) {
+				return nil
+			}
+			stats.Listed++
+			t, ok := KeyTime(o.Key)
+			if !ok || w.contains(t) {
+				jump = skipRun{}
+				found = append(found, o)
+				return nil
+			}
 			stats.Skipped++
+			if next = jump.past(o.Key, t, w); next != "" {
+				return objstore.ErrStop
+			}
 			return nil
+		})
+		if err != nil && !errors.Is(err, objstore.ErrStop) {
+			return found, err
 		}
-		found = append(found, o)
-		return nil
-	})
-	return found, err
+		if next == "" {
+			return found, nil
+		}
+		startAfter = next
+	}
+}
+
+// jumpAfter is how many keys of one flow log in a row must fall outside the
+// window before the listing jumps: a jump is one more request, worth it only
+// where it skips pages of keys, not a handful.
+const jumpAfter = 256
+
+// skipRun follows a run of one flow log's keys outside the window.
+type skipRun struct {
+	namePrefix string // "[folders/]name-"
+	n          int
+}
+
+// past counts a key outside the window and, once the run is long enough,
+// returns where the listing should start again: at the window's first key
+// of this flow log when the run is before it, past all of its keys when the
+// run is after it. "" means go on.
+func (r *skipRun) past(key string, t time.Time, w Window) string {
+	namePrefix := key[:strings.LastIndexByte(key, '-')+1]
+	if namePrefix != r.namePrefix {
+		*r = skipRun{namePrefix: namePrefix}
+	}
+	r.n++
+	if r.n < jumpAfter {
+		return ""
+	}
+	r.n = 0
+	next := namePrefix + ":" // ':' sorts right after the digits of the times
+	if !w.Since.IsZero() && t.Before(w.Since.Add(-Margin)) {
+		next = namePrefix + strconv.FormatInt(w.Since.Add(-Margin).Unix()-1, 10) + ".log.gz"
+	}
+	if next <= key {
+		return ""
+	}
+	return next
 }
 
 func listFlowLog(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]objstore.Object, error) {
@@ -99,6 +155,7 @@ func listFlowLog(ctx context.Context, objs flowlog.Objects, w Window, stats *Sta
 		}
 	}
 	var found []objstore.Object
+	stats.Requests++
 	err := objs.Store.List(ctx, keyPrefix, startAfter, func(o objstore.Object) error {
 		if rest := o.Key[len(keyPrefix):]; rest != "" && rest[0] > '9' {
 			// Past the keys with a time (digits) come other flow logs whose

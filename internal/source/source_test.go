@@ -3,6 +3,9 @@ package source
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +159,65 @@ func TestListPrunesAtEveryDepth(t *testing.T) {
 	}
 	if len(objs) != 4*8+1 || stats.Listed != 4*36+1 || stats.Skipped != 4*28 {
 		t.Errorf("%d objects, stats %+v", len(objs), stats)
+	}
+}
+
+// memStore is a sorted list of keys behind the Store interface, counting
+// listings and the keys they hand over.
+type memStore struct {
+	objstore.Store
+	keys          []string
+	lists, handed int
+}
+
+func (m *memStore) List(ctx context.Context, prefix, startAfter string, fn func(objstore.Object) error) error {
+	m.lists++
+	for _, k := range m.keys {
+		if !strings.HasPrefix(k, prefix) || k <= startAfter {
+			continue
+		}
+		m.handed++
+		if err := fn(objstore.Object{Key: k}); err != nil {
+			if errors.Is(err, objstore.ErrStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// A --since 1h query on a prefix holding 20 flow logs of 1,000 objects each
+// jumps from one flow log to the next instead of listing every key.
+func TestListJumpsBetweenFlowLogs(t *testing.T) {
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	m := &memStore{}
+	for n := range 20 {
+		for i := range 1000 {
+			m.keys = append(m.keys, flowlog.ObjectKey("logs", fmt.Sprintf("nic%02d", n), day.Add(time.Duration(i)*10*time.Minute)))
+		}
+	}
+	sort.Strings(m.keys)
+	last := day.Add(999 * 10 * time.Minute)
+	var stats Stats
+	objs, err := List(context.Background(), flowlog.Objects{Store: m, Prefix: "logs"}, Window{Since: last.Add(-time.Hour)}, &stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From 1h15m before the last key: eight objects of each flow log.
+	if len(objs) != 20*8 {
+		t.Errorf("%d objects, want %d", len(objs), 20*8)
+	}
+	if stats.Requests != m.lists || m.lists > 2*20+1 {
+		t.Errorf("%d listings (stats say %d), want at most two per flow log", m.lists, stats.Requests)
+	}
+	if m.handed > 6000 { // a run of 256 before each jump, and the window
+		t.Errorf("the store handed over %d of %d keys", m.handed, len(m.keys))
+	}
+	// Without a window nothing is skipped, and it is one listing.
+	m.lists, m.handed = 0, 0
+	objs, err = List(context.Background(), flowlog.Objects{Store: m, Prefix: "logs"}, Window{}, &Stats{})
+	if err != nil || len(objs) != len(m.keys) || m.lists != 1 {
+		t.Errorf("no window: %d objects in %d listings, %v", len(objs), m.lists, err)
 	}
 }

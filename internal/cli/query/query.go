@@ -291,7 +291,7 @@ func printStats(f *cmdutil.Factory, s query.Stats, listed source.Stats) {
 		rate = float64(s.Records) / secs
 	}
 	fmt.Fprintf(f.IO.ErrOut,
-		"objects: listed %d, skipped %d by time, read %d  bytes: %s  records: %s  matched: %s  skipped: %s  elapsed: %s  rate: %s records/s\n",
-		listed.Listed, listed.Skipped, s.Sources, humanize.IBytes(uint64(s.BytesRead)), humanize.Comma(s.Records), humanize.Comma(s.Matched),
+		"objects: listed %d in %s, skipped %d by time, read %d  bytes: %s  records: %s  matched: %s  skipped: %s  elapsed: %s  rate: %s records/s\n",
+		listed.Listed, output.Count(listed.Requests, "listing"), listed.Skipped, s.Sources, humanize.IBytes(uint64(s.BytesRead)), humanize.Comma(s.Records), humanize.Comma(s.Matched),
 		humanize.Comma(s.Skipped), s.Elapsed.Round(time.Millisecond), humanize.Comma(int64(rate)))
 }
