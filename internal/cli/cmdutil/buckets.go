@@ -98,6 +98,16 @@ func BucketWhere(store objstore.Store, bucket string) string {
 	return "bucket " + store.String()
 }
 
+// FolderBucketWhere names a bucket kept as a folder and its folder, whether
+// or not the folder exists: "bucket demo-logs (folder PATH)".
+func FolderBucketWhere(f *Factory, bucket string) (string, error) {
+	cfg, err := f.Settings()
+	if err != nil {
+		return "", err
+	}
+	return "bucket " + bucket + " (folder " + local.Buckets{Root: cfg.StorageRoot}.Path(bucket) + ")", nil
+}
+
 // CreateBucket makes a bucket where buckets are: a folder under the
 // storage root, or a bucket in object storage. created is false, with no
 // error, when the bucket is already there.
