@@ -11,6 +11,7 @@ import (
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
+	"github.com/flowlog/flowlog/internal/retention"
 )
 
 // Without an endpoint, region or profile, buckets are folders under the
@@ -90,12 +91,12 @@ func DescribeStorage(cfg *config.Settings) string {
 }
 
 // BucketWhere names a bucket and where it is, for messages:
-// "bucket demo-logs (folder PATH)" or "bucket s3://demo-logs".
+// "bucket demo-logs (folder PATH)" or "s3://demo-logs".
 func BucketWhere(store objstore.Store, bucket string) string {
 	if _, ok := store.(*local.Store); ok {
 		return "bucket " + bucket + " (folder " + store.String() + ")"
 	}
-	return "bucket " + store.String()
+	return store.String()
 }
 
 // FolderBucketWhere names a bucket kept as a folder and its folder, whether
@@ -151,4 +152,42 @@ func (f *Factory) cacheStore(bucket string, s objstore.Store) {
 		f.stores = map[string]objstore.Store{}
 	}
 	f.stores[bucket] = s
+}
+
+// LifecycleError explains an error from planning a lifecycle change for
+// objs: for a bucket kept as a folder, that lifecycle rules need object
+// storage and what to do instead; otherwise as NotImplementedHint does.
+func LifecycleError(f *Factory, objs flowlog.Objects, err error) error {
+	var nl *retention.NoLifecycleError
+	bucket, isFolder := f.folderBucket(objs.Store)
+	if !errors.As(err, &nl) || !isFolder {
+		return NotImplementedHint(err, LifecycleConfigs)
+	}
+	what := "s3://" + bucket
+	if objs.Prefix != "" {
+		what += "/" + objs.Prefix
+	}
+	if objs.Name != "" {
+		what += " --name " + objs.Name
+	}
+	return &UserError{
+		Err:  fmt.Errorf("%s: lifecycle rules need object storage, and none is configured", BucketWhere(objs.Store, bucket)),
+		Code: ExitUsage,
+		Advice: "delete old objects with 'flowlog prune " + what + " --older-than AGE'; " +
+			"lifecycle rules work once an endpoint, region or profile is configured (see 'flowlog help configuration')",
+	}
+}
+
+// folderBucket reports whether store is a bucket kept as a folder, as
+// Store made it, and which.
+func (f *Factory) folderBucket(store objstore.Store) (string, bool) {
+	if _, ok := store.(*local.Store); !ok {
+		return "", false
+	}
+	for bucket, s := range f.stores {
+		if s == store {
+			return bucket, true
+		}
+	}
+	return "", false
 }

@@ -172,7 +172,7 @@ func simulateRun(ctx context.Context, opts *Options) error {
 		if store, err = f.Store(ctx, bucket); err != nil {
 			return err
 		}
-		where = store.String()
+		where = cmdutil.BucketWhere(store, bucket)
 	}
 	sum, err := simulate.Run(ctx, cfg, store)
 	if err != nil {
