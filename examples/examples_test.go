@@ -17,10 +17,11 @@ import (
 )
 
 // TestWalkthrough runs walkthrough.sh as the README tells a newcomer to, and
-// checks that each step did what the script says it shows: the flow log is
-// created, the service's rules refuse a second one and an in-place change,
-// and the queries print counts and tables. It also checks that the script
-// keeps to its work folder and never touches the user's own database.
+// checks that each step did what the script says it shows: the bucket is
+// made, the flow log is created, the service's rules refuse a second one and
+// an in-place change, a day is simulated into the bucket, and the queries
+// print counts and tables. It also checks that the script keeps to its work
+// folder and never touches the user's own database or buckets.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds flowlog and simulates a day of traffic")
@@ -49,6 +50,7 @@ func TestWalkthrough(t *testing.T) {
 	out, errOut := stdout.String(), stderr.String()
 
 	for _, want := range []string{
+		"created bucket demo-logs (folder " + filepath.Join(work, "buckets", "demo-logs") + ")",
 		"a flow log already exists for this resource",
 		"refused, as the service would",
 		"flow logs cannot be changed after creation",
@@ -59,7 +61,7 @@ func TestWalkthrough(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	for _, want := range []string{"webserver01", "AVAILABLE", "DSTPORT", "SRCADDR", "REJECT"} {
+	for _, want := range []string{"webserver01", "AVAILABLE", "DSTPORT", "SRCADDR", "REJECT", "OK    bucket"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -73,7 +75,7 @@ func TestWalkthrough(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(work, "flowlog.db")); err != nil {
 		t.Errorf("the database is not in the work folder: %v", err)
 	}
-	objects, _ := filepath.Glob(filepath.Join(work, "bucket", "flowlogs", "webserver01-*.log.gz"))
+	objects, _ := filepath.Glob(filepath.Join(work, "buckets", "demo-logs", "flowlogs", "webserver01-*.log.gz"))
 	if len(objects) < 100 {
 		t.Errorf("simulated %d objects for a day, want one per 10 minutes", len(objects))
 	}

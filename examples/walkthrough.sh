@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # A walk through flowlog on the embedded default: no account, no server.
-# It builds flowlog, creates a flow log, simulates a day of its traffic into
-# a local folder laid out like its bucket, and asks that traffic questions.
+# It builds flowlog, makes a bucket, creates a flow log writing into it,
+# simulates a day of its traffic into the bucket, and asks that traffic
+# questions — with the same lines you will type against a real bucket.
+# With no object storage configured, buckets are folders.
 #
 #   examples/walkthrough.sh [WORKDIR]     (default ./flowlog-demo)
 #
-# Everything it writes stays in WORKDIR, the configuration database included
-# (FLOWLOG_DB), so your own flow logs are not touched.
+# Everything it writes stays in WORKDIR: the configuration database
+# (FLOWLOG_DB) and the buckets (FLOWLOG_STORAGE_ROOT), so your own flow logs
+# and buckets are not touched.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="/usr/local/go/bin:$PATH"
 
 work="$(mkdir -p "${1:-flowlog-demo}" && cd "${1:-flowlog-demo}" && pwd)"
 export FLOWLOG_DB="$work/flowlog.db"
-bucket="$work/bucket"
+export FLOWLOG_STORAGE_ROOT="$work/buckets"
 
 # step shows a command, quoted so it can be pasted, then runs it.
 step() {
@@ -34,9 +37,10 @@ step() {
 
 (cd "$here" && go build -o "$work/flowlog" ./cmd/flowlog)
 flowlog() { "$work/flowlog" "$@"; }
-rm -rf "$bucket" "$FLOWLOG_DB"
+rm -rf "$FLOWLOG_STORAGE_ROOT" "$FLOWLOG_DB"
 
 nic=7ffd6527-ce80-4e57-a949-f9a45824ebe2
+step flowlog bucket create demo-logs
 step flowlog create --nic "$nic" --name webserver01 --bucket demo-logs/flowlogs --direction ingress
 step flowlog list
 
@@ -44,12 +48,15 @@ step flowlog list
 step flowlog create --nic "$nic" --bucket demo-logs || echo "(exit $?: refused, as the service would)" >&2
 step flowlog update webserver01 --direction egress || echo "(exit $?: refused; use 'flowlog replace')" >&2
 
-step flowlog simulate --flowlog webserver01 --out "$bucket" --from 2026-11-24T00:00:00Z --duration 24h --seed 7
-step ls "$bucket/flowlogs" | sed -n 1,3p # sed reads on: no SIGPIPE under pipefail
+# A day of traffic, written into the flow log's bucket as the service would.
+step flowlog simulate --flowlog webserver01 --from 2026-11-24T00:00:00Z --duration 24h --seed 7
+step ls "$FLOWLOG_STORAGE_ROOT/demo-logs/flowlogs" | sed -n 1,3p # sed reads on: no SIGPIPE under pipefail
 
-step flowlog query "$bucket" --action REJECT --count
-step flowlog query "$bucket" --action REJECT --group-by dstport --top 5 -o table
-step flowlog query "$bucket" --group-by srcaddr --top 5 --sort bytes -o table
-step flowlog query "$bucket" --where 'dst port in (22, 3389) and not src net 10.0.0.0/8' --limit 3 -o table
-step flowlog query "$bucket" --status NODATA --status SKIPDATA --count
-printf '\nDone. Try: %s query %s --help\n' "$work/flowlog" "$bucket" >&2
+# With no SOURCE, a query reads every configured flow log.
+step flowlog query --action REJECT --count </dev/null # nothing piped in: not a query of standard input
+step flowlog query --flowlog webserver01 --action REJECT --group-by dstport --top 5 -o table
+step flowlog query s3://demo-logs/flowlogs --group-by srcaddr --top 5 --sort bytes -o table
+step flowlog query --flowlog webserver01 --where 'dst port in (22, 3389) and not src net 10.0.0.0/8' --limit 3 -o table
+step flowlog query --flowlog webserver01 --status NODATA --status SKIPDATA --count
+step flowlog bucket check demo-logs
+printf '\nDone. The bucket is the folder %s. Try: %s query --help\n' "$FLOWLOG_STORAGE_ROOT/demo-logs" "$work/flowlog" >&2

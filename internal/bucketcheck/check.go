@@ -58,6 +58,9 @@ type Bucket interface {
 // FailedError reports that checks failed.
 type FailedError struct {
 	Bucket string
+	// Where, if set, names the bucket and its place for the message, as
+	// for a folder: "bucket demo-logs (folder PATH)"; else it is s3://Bucket.
+	Where  string
 	Failed int // how many checks
 	// Cause, if set, is why the bucket could not be used at all (it does
 	// not exist, access is denied): the failure that matters most.
@@ -65,7 +68,11 @@ type FailedError struct {
 }
 
 func (e *FailedError) Error() string {
-	return fmt.Sprintf("s3://%s: %s failed", e.Bucket, count(e.Failed, "check"))
+	where := e.Where
+	if where == "" {
+		where = "s3://" + e.Bucket
+	}
+	return fmt.Sprintf("%s: %s failed", where, count(e.Failed, "check"))
 }
 
 // Check runs every check of the bucket, in order: bucket, acl, lifecycle,
@@ -86,18 +93,42 @@ func Check(ctx context.Context, b Bucket, logs []flowlog.FlowLog) ([]Result, err
 			checkACL(ctx, b),
 			checkLifecycle(ctx, b, logs))
 	}
-	results = append(results, checkFlowLogs(b, logs))
+	results = append(results, checkFlowLogs(b.Bucket(), b, logs))
+	return results, failures(results, &FailedError{Bucket: b.Bucket(), Cause: reachErr})
+}
 
-	failed := 0
+// CheckFolder runs the checks that apply to a bucket kept as a folder, as
+// buckets are when no object storage is configured: store is the folder's
+// store, or nil with openErr saying why there is none (it does not exist).
+// where names the bucket and its folder for messages. A folder has neither
+// an ACL nor lifecycle rules, so those checks are skipped, saying why.
+func CheckFolder(bucket, where string, store objstore.Store, openErr error, logs []flowlog.FlowLog) ([]Result, error) {
+	var results []Result
+	if openErr != nil {
+		results = append(results, Result{Check: "bucket", Status: Fail, Detail: openErr.Error(),
+			Hint: "flowlog bucket create " + bucket, Err: openErr})
+	} else {
+		results = append(results, Result{Check: "bucket", Status: OK, Detail: where + " exists"})
+	}
+	results = append(results,
+		Result{Check: "acl", Status: Skip, Detail: "a folder has no ACL: the flow log service user's grant matters only in object storage"},
+		Result{Check: "lifecycle", Status: Skip, Detail: "a folder has no lifecycle rules: flow log objects are kept until deleted",
+			Hint: "flowlog prune deletes old objects"},
+		checkFlowLogs(bucket, store, logs))
+	return results, failures(results, &FailedError{Bucket: bucket, Where: where, Cause: openErr})
+}
+
+// failures counts the failed checks into e; nil when none failed.
+func failures(results []Result, e *FailedError) error {
 	for _, r := range results {
 		if r.Status == Fail {
-			failed++
+			e.Failed++
 		}
 	}
-	if failed == 0 {
-		return results, nil
+	if e.Failed == 0 {
+		return nil
 	}
-	return results, &FailedError{Bucket: b.Bucket(), Failed: failed, Cause: reachErr}
+	return e
 }
 
 // ServiceGrant finds the grant that lets the flow log service user write.
@@ -179,14 +210,16 @@ func checkLifecycle(ctx context.Context, b Bucket, logs []flowlog.FlowLog) Resul
 	return Result{Check: "lifecycle", Status: Info, Detail: detail, Hint: "flowlog retention set --flowlog " + kept[0] + " --days N"}
 }
 
-func checkFlowLogs(b Bucket, logs []flowlog.FlowLog) Result {
+// checkFlowLogs lists the flow logs writing into the bucket; store names
+// their objects, and may be nil when the bucket cannot be used.
+func checkFlowLogs(bucket string, store objstore.Store, logs []flowlog.FlowLog) Result {
 	if len(logs) == 0 {
 		return Result{Check: "flowlogs", Status: Info, Detail: "no configured flow log writes into this bucket",
-			Hint: "flowlog create ... --bucket " + b.Bucket() + "[/PREFIX]"}
+			Hint: "flowlog create ... --bucket " + bucket + "[/PREFIX]"}
 	}
 	names := make([]string, len(logs))
 	for i, fl := range logs {
-		names[i] = fmt.Sprintf("%s (%s)", fl.Name, flowlog.ObjectsOf(fl, b))
+		names[i] = fmt.Sprintf("%s (%s)", fl.Name, flowlog.ObjectsOf(fl, store))
 	}
 	return Result{Check: "flowlogs", Status: OK, Detail: count(len(logs), "flow log") + " write here: " + strings.Join(names, ", ")}
 }

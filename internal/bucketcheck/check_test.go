@@ -218,3 +218,41 @@ func TestCheckFlowLogs(t *testing.T) {
 		t.Errorf("two flow logs: %+v", r)
 	}
 }
+
+func TestCheckFolder(t *testing.T) {
+	summary := func(results []Result) string {
+		var got []string
+		for _, r := range results {
+			got = append(got, r.Check+" "+r.Status)
+		}
+		return strings.Join(got, ", ")
+	}
+	where := "bucket logs (folder /data/logs)"
+
+	results, err := CheckFolder("logs", where, &fakeBucket{}, nil, []flowlog.FlowLog{web01})
+	if err != nil {
+		t.Fatalf("an existing folder: %v", err)
+	}
+	if want := "bucket OK, acl SKIP, lifecycle SKIP, flowlogs OK"; summary(results) != want {
+		t.Errorf("an existing folder: %s, want %s", summary(results), want)
+	}
+	if d := find(t, results, "bucket").Detail; !strings.Contains(d, "/data/logs") {
+		t.Errorf("the bucket check does not say where the folder is: %q", d)
+	}
+	if r := find(t, results, "lifecycle"); !strings.Contains(r.Detail, "kept until deleted") || !strings.Contains(r.Hint, "prune") {
+		t.Errorf("the lifecycle check does not say why it is skipped and what to do: %+v", r)
+	}
+
+	missing := fmt.Errorf("bucket logs does not exist: %w", objstore.ErrNoSuchBucket)
+	results, err = CheckFolder("logs", where, nil, missing, []flowlog.FlowLog{web01})
+	if want := "bucket FAIL, acl SKIP, lifecycle SKIP, flowlogs OK"; summary(results) != want {
+		t.Errorf("a missing folder: %s, want %s", summary(results), want)
+	}
+	if h := find(t, results, "bucket").Hint; h != "flowlog bucket create logs" {
+		t.Errorf("a missing folder hints %q, want the command that makes it", h)
+	}
+	var fe *FailedError
+	if !errors.As(err, &fe) || fe.Failed != 1 || !errors.Is(fe.Cause, objstore.ErrNoSuchBucket) || !strings.HasPrefix(fe.Error(), where+": ") {
+		t.Errorf("a missing folder: error %v, want 1 check failed for %s, caused by the missing bucket", err, where)
+	}
+}

@@ -25,7 +25,11 @@ func runCLI(t *testing.T, db string, tty bool, stdin string, args ...string) (in
 
 func TestDeleteAsksOnATerminal(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("FLOWLOG_STORAGE_ROOT", t.TempDir())
 	db := filepath.Join(t.TempDir(), "flowlog.db")
+	if code, _, stderr := runCLI(t, db, false, "", "bucket", "create", "my-logs"); code != 0 {
+		t.Fatalf("bucket create: exit %d: %s", code, stderr)
+	}
 	if code, _, stderr := runCLI(t, db, false, "", "create", "--nic", "7ffd6527-ce80-4e57-a949-f9a45824ebe2", "--bucket", "my-logs", "--name", "web"); code != 0 {
 		t.Fatalf("create: exit %d: %s", code, stderr)
 	}

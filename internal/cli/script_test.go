@@ -200,7 +200,7 @@ func cmdGrepEnv(ts *testscript.TestScript, neg bool, args []string) {
 
 func envOf(ts *testscript.TestScript) []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "FLOWLOG_DB", "NO_COLOR", "TMPDIR"} {
+	for _, k := range []string{"PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "FLOWLOG_DB", "FLOWLOG_STORAGE_ROOT", "NO_COLOR", "TMPDIR"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	return env

@@ -35,15 +35,14 @@ type Settings struct {
 
 	Debug bool // --debug, FLOWLOG_DEBUG: log object storage requests to stderr
 
-	// StorageRoot is the folder under which buckets kept on this machine
-	// live: FLOWLOG_STORAGE_ROOT, storage-root:, else
-	// $XDG_DATA_HOME/flowlog/buckets; absolute. No command uses it yet, so
-	// it has no flag and 'config show' leaves it out.
+	// StorageRoot is the folder under which buckets live, a folder each,
+	// when no object storage is configured: FLOWLOG_STORAGE_ROOT,
+	// storage-root:, else $XDG_DATA_HOME/flowlog/buckets; absolute.
 	StorageRoot string
 }
 
 // StorageConfigured reports whether the user said where object storage is;
-// only then does create check that a bucket exists.
+// if not, buckets are folders under StorageRoot.
 func (s *Settings) StorageConfigured() bool {
 	return s.Endpoint != "" || s.Region != "" || s.Profile != ""
 }

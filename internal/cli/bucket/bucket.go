@@ -1,11 +1,12 @@
-// Package bucket is 'flowlog bucket': the health of the buckets flow logs
-// write to. Its verbs are in the folders below.
+// Package bucket is 'flowlog bucket': making the buckets flow logs write
+// to, and their health. Its verbs are in the folders below.
 package bucket
 
 import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/bucket/check"
+	"github.com/flowlog/flowlog/internal/cli/bucket/create"
 	"github.com/flowlog/flowlog/internal/cli/bucket/grant"
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 )
@@ -14,10 +15,11 @@ import (
 func NewCmdBucket(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bucket",
-		Short: "Check that a bucket can receive flow logs, and fix its ACL",
-		Long: `Check a bucket flow logs write to (bucket check), and grant the flow log
-service user the permission to write into it (bucket grant).`,
+		Short: "Make a bucket, check that it can receive flow logs, and fix its ACL",
+		Long: `Make a bucket for flow logs (bucket create), check a bucket flow logs write
+to (bucket check), and grant the flow log service user the permission to
+write into it (bucket grant).`,
 	}
-	cmd.AddCommand(check.NewCmdCheck(f, nil), grant.NewCmdGrant(f, nil))
+	cmd.AddCommand(create.NewCmdCreate(f, nil), check.NewCmdCheck(f, nil), grant.NewCmdGrant(f, nil))
 	return cmd
 }

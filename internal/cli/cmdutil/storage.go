@@ -12,7 +12,8 @@ import (
 )
 
 // Store returns the store of a bucket, configured from the settings; one
-// per bucket for the life of the command.
+// per bucket for the life of the command. With no object storage
+// configured, the bucket is a folder under the storage root (buckets.go).
 func (f *Factory) Store(ctx context.Context, bucket string) (objstore.Store, error) {
 	if s, ok := f.stores[bucket]; ok {
 		return s, nil
@@ -20,6 +21,15 @@ func (f *Factory) Store(ctx context.Context, bucket string) (objstore.Store, err
 	cfg, err := f.Settings()
 	if err != nil {
 		return nil, err
+	}
+	f.debugStorage(cfg, bucket)
+	if !cfg.StorageConfigured() {
+		s, err := f.folderStore(cfg, bucket)
+		if err != nil {
+			return nil, err
+		}
+		f.cacheStore(bucket, s)
+		return s, nil
 	}
 	endpoint := cfg.Endpoint
 	if endpoint == "" && cfg.Region != "" && !strings.Contains(cfg.Region, "://") {
@@ -86,18 +96,18 @@ type bucketChecker interface {
 	BucketExists(ctx context.Context) error
 }
 
-// VerifyBucket checks that a flow log's bucket exists and is reachable, when
-// the user has said where object storage is, as the service requires.
+// VerifyBucket checks that a flow log's bucket exists and is reachable, as
+// the service requires: a bucket in object storage, or a folder when none
+// is configured.
 func VerifyBucket(ctx context.Context, f *Factory, bucket string, skip bool) error {
-	cfg, err := f.Settings()
-	if err != nil {
-		return err
-	}
-	if skip || !cfg.StorageConfigured() {
+	if skip {
 		return nil
 	}
 	store, err := f.Store(ctx, bucket)
 	if err != nil {
+		if errors.Is(err, objstore.ErrNoSuchBucket) {
+			return WithHint(err, hintOf(err)+"; --no-verify skips this check")
+		}
 		return err
 	}
 	checker, ok := store.(bucketChecker)

@@ -49,14 +49,17 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 flow log cannot be changed after it is created: to change one, use
 'flowlog replace', which deletes and creates again in one transaction.
 
-When object storage is configured (--endpoint, --region or --profile), the
-bucket must exist and be reachable, as the service requires; --no-verify
-skips the check for offline use.
+The bucket must exist and be reachable, as the service requires;
+'flowlog bucket create' makes one. With object storage configured
+(--endpoint, --region or --profile), it is a bucket there; with none, a
+folder under the storage root ($XDG_DATA_HOME/flowlog/buckets, or
+FLOWLOG_STORAGE_ROOT). --no-verify skips the check.
 
 The flow log writes one object every 10 minutes to BUCKET, named
 [PREFIX/]NAME-<unix seconds>.log.gz. Without --name, a name is derived from the
 resource.`,
-		Example: `  flowlog create --nic 7ffd6527-ce80-4e57-a949-f9a45824ebe2 --bucket my-logs/web --direction ingress
+		Example: `  flowlog bucket create my-logs
+  flowlog create --nic 7ffd6527-ce80-4e57-a949-f9a45824ebe2 --bucket my-logs/web --direction ingress
   flowlog create --natgateway 0c2b4d1e-8f7a-4f5e-9d3c-2b1a0f9e8d7c --bucket my-logs --action rejected -o json`,
 		Args: cmdutil.ArgsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -89,7 +92,7 @@ resource.`,
 	fl.StringVar(&opts.Action, "action", "all", "firewall verdicts to capture, an `ACTION`: accepted, rejected or all")
 	fl.StringVar(&opts.DatacenterID, "datacenter-id", "", "data center `ID` of the resource (UUID, optional)")
 	fl.StringVar(&opts.ServerID, "server-id", "", "server `ID` of a NIC (UUID, optional)")
-	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check that the bucket exists (for offline use)")
+	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check that the bucket exists")
 	cmd.MarkFlagsMutuallyExclusive("nic", "natgateway", "nlb")
 	cmdutil.RegisterEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
 	cmdutil.RegisterEnumCompletion(cmd, "action", "accepted", "rejected", "all")

@@ -102,7 +102,7 @@ func deleteRun(ctx context.Context, opts *Options) error {
 			}
 			n += len(plan.Objects)
 			size += plan.Bytes
-			fmt.Fprintf(w, "  and %s (%s): %s\n", output.Count(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), flowLogObjects(fl))
+			fmt.Fprintf(w, "  and %s (%s): %s\n", output.Count(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), flowLogObjects(ctx, f, fl))
 		}
 		question = fmt.Sprintf("delete %s and %s (%s)?", output.Count(len(logs), "flow log"), output.Count(n, "object"), humanize.IBytes(uint64(size)))
 	case opts.ExpireDays > 0:
@@ -118,7 +118,7 @@ func deleteRun(ctx context.Context, opts *Options) error {
 			}
 			plan, err := retention.PlanSet(ctx, objs, opts.ExpireDays, configured)
 			if err != nil {
-				return cmdutil.NotImplementedHint(err, cmdutil.LifecycleConfigs)
+				return cmdutil.LifecycleError(f, objs, err)
 			}
 			cmdutil.PreviewRetention(w, plan)
 			expiries = append(expiries, plan)
@@ -164,19 +164,30 @@ func deleteRun(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// flowLogObjects names where a flow log's objects are, as an s3:// pattern.
-func flowLogObjects(fl flowlog.FlowLog) string {
-	return objectPatterns([]flowlog.FlowLog{fl})
+// flowLogObjects names where a flow log's objects are, as a pattern.
+func flowLogObjects(ctx context.Context, f *cmdutil.Factory, fl flowlog.FlowLog) string {
+	return objectPatterns(ctx, f, []flowlog.FlowLog{fl})
 }
 
-// objectPatterns names where the objects of logs are, as s3:// patterns.
-func objectPatterns(logs []flowlog.FlowLog) string {
+// objectPatterns names where the objects of logs are: s3:// patterns, or
+// paths in their buckets' folders when no object storage is configured.
+func objectPatterns(ctx context.Context, f *cmdutil.Factory, logs []flowlog.FlowLog) string {
+	folders := false
+	if cfg, err := f.Settings(); err == nil {
+		folders = !cfg.StorageConfigured()
+	}
 	s := ""
 	for i, fl := range logs {
 		if i > 0 {
 			s += ", "
 		}
-		s += fl.ObjectsURL()
+		pattern := fl.ObjectsURL()
+		if folders {
+			if store, err := f.Store(ctx, fl.Bucket); err == nil {
+				pattern = flowlog.ObjectsOf(fl, store).String()
+			}
+		}
+		s += pattern
 	}
 	return s
 }
@@ -197,7 +208,7 @@ func deleteObjects(ctx context.Context, f *cmdutil.Factory, logs []flowlog.FlowL
 	for _, fl := range logs {
 		plan, err := selectObjects(ctx, f, fl)
 		if err == nil {
-			_, err = cmdutil.DeletePlan(ctx, f, plan, flowLogObjects(fl))
+			_, err = cmdutil.DeletePlan(ctx, f, plan, flowLogObjects(ctx, f, fl))
 		}
 		if err != nil && firstErr == nil {
 			firstErr = fmt.Errorf("the flow logs are deleted, but not all their objects: %w", err)
@@ -206,16 +217,11 @@ func deleteObjects(ctx context.Context, f *cmdutil.Factory, logs []flowlog.FlowL
 	return firstErr
 }
 
-// offerObjectDeletion says that the objects stay; on a terminal, with
-// object storage configured and without --yes, it first offers to delete
-// them.
+// offerObjectDeletion says that the objects stay; on a terminal and
+// without --yes, it first offers to delete them.
 func offerObjectDeletion(ctx context.Context, f *cmdutil.Factory, logs []flowlog.FlowLog, yes bool) error {
 	w := f.IO.ErrOut
-	cfg, err := f.Settings()
-	if err != nil {
-		return err
-	}
-	if !yes && f.IO.CanPrompt() && cfg.StorageConfigured() {
+	if !yes && f.IO.CanPrompt() {
 		var plans []*prune.Plan
 		n, size := 0, int64(0)
 		for _, fl := range logs {
@@ -230,7 +236,7 @@ func offerObjectDeletion(ctx context.Context, f *cmdutil.Factory, logs []flowlog
 			size += plan.Bytes
 		}
 		if plans != nil && n == 0 {
-			fmt.Fprintf(w, "no objects written: %s\n", objectPatterns(logs))
+			fmt.Fprintf(w, "no objects written: %s\n", objectPatterns(ctx, f, logs))
 			return nil
 		}
 		if plans != nil {
@@ -245,7 +251,7 @@ func offerObjectDeletion(ctx context.Context, f *cmdutil.Factory, logs []flowlog
 			if ok {
 				var firstErr error
 				for i, plan := range plans {
-					if _, err := cmdutil.DeletePlan(ctx, f, plan, flowLogObjects(logs[i])); err != nil && firstErr == nil {
+					if _, err := cmdutil.DeletePlan(ctx, f, plan, flowLogObjects(ctx, f, logs[i])); err != nil && firstErr == nil {
 						firstErr = err
 					}
 				}
@@ -253,7 +259,7 @@ func offerObjectDeletion(ctx context.Context, f *cmdutil.Factory, logs []flowlog
 			}
 		}
 	}
-	fmt.Fprintf(w, "objects already written stay in the bucket: %s\n", objectPatterns(logs))
+	fmt.Fprintf(w, "objects already written stay in the bucket: %s\n", objectPatterns(ctx, f, logs))
 	if len(logs) == 1 {
 		fl := logs[0]
 		cmdutil.PrintHint(w, fmt.Sprintf("delete them with 'flowlog prune s3://%s --name %s --older-than 1m', or have them expire with 'flowlog retention set s3://%s --name %s --days N'",

@@ -50,10 +50,12 @@ UDP and ICMP, well-known ports, heavy-tailed sizes, a few top talkers, rejects
 aimed at admin ports, the odd NODATA and SKIPDATA line).
 
 With --flowlog, the name, prefix, interface, direction and action come from a
-configured flow log, and the objects go to its bucket unless --out names a
-folder. --bucket writes to a bucket, --out to a local folder laid out like
+configured flow log, and the objects go to its bucket and prefix unless --out
+names a folder (with no object storage configured, the bucket is a folder
+under the storage root). --bucket writes to a bucket, --out to a local folder laid out like
 one. The same --seed writes byte-identical objects.`,
-		Example: `  flowlog simulate --out ./logs --name web --duration 6h
+		Example: `  flowlog simulate --flowlog web-ingress --duration 24h
+  flowlog simulate --out ./logs --name web --duration 6h
   flowlog simulate --out ./bucket --flowlog web-ingress --from 2026-11-24 --duration 24h --seed 7`,
 		Args: cmdutil.ArgsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -172,7 +174,7 @@ func simulateRun(ctx context.Context, opts *Options) error {
 		if store, err = f.Store(ctx, bucket); err != nil {
 			return err
 		}
-		where = store.String()
+		where = cmdutil.BucketWhere(store, bucket)
 	}
 	sum, err := simulate.Run(ctx, cfg, store)
 	if err != nil {

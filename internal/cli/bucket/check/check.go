@@ -11,6 +11,8 @@ import (
 	"github.com/flowlog/flowlog/internal/bucketcheck"
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/engine"
+	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
 )
 
@@ -36,6 +38,10 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
   lifecycle  whether a lifecycle rule expires flow log objects, or they are
              kept until deleted
   flowlogs   which configured flow logs write into it
+
+With no object storage configured, a bucket is a folder under the storage
+root: the bucket check says whether the folder exists, and the acl and
+lifecycle checks are skipped, since a folder has neither.
 
 Each line says OK, INFO, WARN, FAIL or SKIP, with a hint where there is
 something to do. The exit code is 0 unless a check fails: then 1, or 3 if
@@ -72,15 +78,25 @@ func checkRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	store, err := f.Store(ctx, opts.Bucket)
+	cfg, err := f.Settings()
 	if err != nil {
 		return err
 	}
-	bucket, ok := store.(bucketcheck.Bucket)
-	if !ok {
-		return cmdutil.UsageErrorf("%s: bucket check needs object storage", store)
+	var results []bucketcheck.Result
+	var checkErr error
+	if cfg.StorageConfigured() {
+		store, err := f.Store(ctx, opts.Bucket)
+		if err != nil {
+			return err
+		}
+		bucket, ok := store.(bucketcheck.Bucket)
+		if !ok {
+			return cmdutil.UsageErrorf("%s: bucket check needs object storage", store)
+		}
+		results, checkErr = bucketcheck.Check(ctx, bucket, logs)
+	} else {
+		results, checkErr = checkFolder(ctx, f, opts.Bucket, logs)
 	}
-	results, checkErr := bucketcheck.Check(ctx, bucket, logs)
 	if err := printResults(f, format, results); err != nil {
 		return err
 	}
@@ -93,6 +109,22 @@ func checkRun(ctx context.Context, opts *Options) error {
 		code = cmdutil.ExitCode(failed.Cause)
 	}
 	return &cmdutil.UserError{Err: failed, Code: code}
+}
+
+// checkFolder checks a bucket kept as a folder, which may not exist.
+func checkFolder(ctx context.Context, f *cmdutil.Factory, bucket string, logs []flowlog.FlowLog) ([]bucketcheck.Result, error) {
+	where, err := cmdutil.FolderBucketWhere(f, bucket)
+	if err != nil {
+		return nil, err
+	}
+	store, err := f.Store(ctx, bucket)
+	switch {
+	case errors.Is(err, objstore.ErrNoSuchBucket):
+		return bucketcheck.CheckFolder(bucket, where, nil, err, logs)
+	case err != nil:
+		return nil, err
+	}
+	return bucketcheck.CheckFolder(bucket, where, store, nil, logs)
 }
 
 // keys are the JSON and CSV keys of a check.

@@ -25,7 +25,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Use:   "show",
 		Short: "Show the settings in effect and where credentials come from",
 		Long: `Show the settings in effect after flags, FLOWLOG_* variables, the config file
-and its profile are applied. Credentials are named by where they come from,
+and its profile are applied. The storage row says where buckets are: in
+object storage (an endpoint, region or profile is configured), or folders
+under the storage root on this machine. Credentials are named by where they come from,
 with the access key masked; secret keys are never printed.`,
 		Args: cmdutil.ArgsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,6 +62,7 @@ func showRun(opts *Options) error {
 		{"region", cfg.Region},
 		{"path_style", strconv.FormatBool(cfg.PathStyle)},
 		{"aws_profile", cfg.AWSProfile},
+		{"storage", cmdutil.DescribeStorage(cfg)},
 		{"credentials", describeCredentials()},
 	}
 	for _, r := range rows {

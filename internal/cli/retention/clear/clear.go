@@ -61,7 +61,7 @@ func clearRun(ctx context.Context, opts *Options) error {
 			continue
 		}
 		if err != nil {
-			return cmdutil.NotImplementedHint(err, cmdutil.LifecycleConfigs)
+			return cmdutil.LifecycleError(f, objs, err)
 		}
 		fmt.Fprintf(w, "lifecycle of %s:\n", objs.Store)
 		fmt.Fprintf(w, "  remove rule %q: %s expire %s\n", plan.Rule.ID, objs, retention.DescribeExpiry(plan.Rule))

@@ -74,7 +74,7 @@ func setRun(ctx context.Context, opts *Options) error {
 		}
 		plan, err := retention.PlanSet(ctx, objs, opts.Days, configured)
 		if err != nil {
-			return cmdutil.NotImplementedHint(err, cmdutil.LifecycleConfigs)
+			return cmdutil.LifecycleError(f, objs, err)
 		}
 		if plan.Unchanged() {
 			fmt.Fprintf(f.IO.ErrOut, "%s already expire %s (rule %q): nothing to change\n", objs, retention.DescribeExpiry(plan.Rule), plan.Rule.ID)

@@ -91,7 +91,7 @@ func showRun(ctx context.Context, opts *Options) error {
 		}
 		survey, err := retention.Examine(ctx, g.targets, configured)
 		if err != nil {
-			return cmdutil.NotImplementedHint(err, cmdutil.LifecycleConfigs)
+			return cmdutil.LifecycleError(f, g.targets[0], err)
 		}
 		for _, r := range survey.Rules {
 			if err := w.Write(row(g.bucket, r.Rule, r.FlowLogs, format)); err != nil {
