@@ -82,6 +82,7 @@ func TestScripts(t *testing.T) {
 			"waitgrep":     cmdWaitGrep,
 			"faultproxy":   cmdFaultProxy,
 			"tmpfs":        cmdTmpfs,
+			"waitlines":    cmdWaitLines,
 		},
 	})
 }
@@ -457,6 +458,21 @@ func cmdWaitGrep(ts *testscript.TestScript, neg bool, args []string) {
 	waitUntil(ts, fmt.Sprintf("waitgrep: %s to match %q", args[0], args[1]), 20*time.Millisecond, func() bool {
 		data, err := os.ReadFile(ts.MkAbs(args[0]))
 		return err == nil && re.Match(data)
+	})
+}
+
+// cmdWaitLines waits until FILE has at least N lines: "waitlines FILE N".
+// It shows that a command still running has written all it should; a
+// later cmp shows that it wrote nothing more.
+func cmdWaitLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitlines file n")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	waitUntil(ts, fmt.Sprintf("waitlines: %d lines in %s", n, args[0]), 20*time.Millisecond, func() bool {
+		data, err := os.ReadFile(ts.MkAbs(args[0]))
+		return err == nil && bytes.Count(data, []byte("\n")) >= n
 	})
 }
 
