@@ -91,9 +91,20 @@ type FaultProxy struct {
 // with plan (nil passes everything), until the test ends.
 func StartFaultProxy(t testing.TB, target string, plan Plan) *FaultProxy {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := NewFaultProxy("127.0.0.1:0", target, plan)
 	if err != nil {
 		t.Fatalf("fault proxy: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// NewFaultProxy starts a proxy listening on addr, outside a test (the
+// benchmark script's faultproxy command); Close stops it.
+func NewFaultProxy(addr, target string, plan Plan) (*FaultProxy, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
 	}
 	p := &FaultProxy{
 		URL:      "http://" + l.Addr().String(),
@@ -107,8 +118,7 @@ func StartFaultProxy(t testing.TB, target string, plan Plan) *FaultProxy {
 	}
 	p.srv = &http.Server{Handler: http.HandlerFunc(p.serve), ErrorLog: discardLog}
 	go p.srv.Serve(l)
-	t.Cleanup(p.Close)
-	return p
+	return p, nil
 }
 
 // Close stops the proxy and ends every stall.
