@@ -92,7 +92,8 @@ one flow log per resource, no change after creation.`,
 	pf.String("profile", "", "object storage `PROFILE` from the config file (env FLOWLOG_PROFILE)")
 	pf.String("endpoint", "", "S3 endpoint `URL` (env FLOWLOG_ENDPOINT)")
 	pf.String("region", "", "signing `REGION`, or an IONOS region key: de, eu-central-2, eu-south-2 (env FLOWLOG_REGION)")
-	pf.Bool("debug", false, "log each object storage request (method, URL, status, time; never credentials) to stderr")
+	pf.Bool("debug", false, "log each object storage request (method, URL, status, time; never credentials) and each retry, with its reason, to stderr")
+	pf.String("read-timeout", "", "give up on an object storage response, or a download, after no data for `DURATION`, and retry (default 30s; env FLOWLOG_READ_TIMEOUT)")
 	pf.Bool("path-style", false, "path-style bucket addressing (automatic for IP and localhost endpoints; env FLOWLOG_PATH_STYLE)")
 
 	cmdutil.RegisterEnumCompletion(root, "region", "de", "eu-central-2", "eu-south-2")

@@ -60,10 +60,13 @@ func TestScripts(t *testing.T) {
 		// [minio]: a MinIO binary is there, or the run insists on one (CI),
 		// so that a missing install fails instead of skipping.
 		Condition: func(cond string) (bool, error) {
-			if cond != "minio" {
-				return false, fmt.Errorf("unknown condition %q", cond)
+			switch cond {
+			case "minio":
+				return os.Getenv("FLOWLOG_MINIO") != "" || os.Getenv("FLOWLOG_REQUIRE_MINIO") == "1", nil
+			case "tmpfs":
+				return canMountTmpfs(), nil
 			}
-			return os.Getenv("FLOWLOG_MINIO") != "" || os.Getenv("FLOWLOG_REQUIRE_MINIO") == "1", nil
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"concurrently": cmdConcurrently,
@@ -77,6 +80,9 @@ func TestScripts(t *testing.T) {
 			"s3ls":         cmdS3ls,
 			"s3replay":     cmdS3Replay,
 			"waitgrep":     cmdWaitGrep,
+			"faultproxy":   cmdFaultProxy,
+			"tmpfs":        cmdTmpfs,
+			"waitlines":    cmdWaitLines,
 		},
 	})
 }
@@ -309,6 +315,116 @@ func cmdMinio(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// faultProxies are the fault proxies started by scripts, by work folder.
+var faultProxies sync.Map
+
+// cmdFaultProxy puts a fault-injecting proxy between flowlog and the
+// script's MinIO server (miniotest.FaultProxy):
+//
+//	faultproxy start SEED SLOWDOWN CUT STALL   start one: each object read
+//	        gets a 503 SlowDown, is cut after 4 KiB, or stalls after 4 KiB,
+//	        with these probabilities, drawn from SEED; FLOWLOG_ENDPOINT
+//	        becomes the proxy, MINIO_ENDPOINT the server
+//	faultproxy fail KEY       every read of KEY gets a 503 SlowDown
+//	faultproxy down|up        drop every connection, as an outage; or not
+//	faultproxy injected       print how many faults of each kind so far
+func cmdFaultProxy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: faultproxy start SEED SLOWDOWN CUT STALL|fail KEY|down|up|injected")
+	}
+	work := ts.Getenv("WORK")
+	if args[0] == "start" {
+		if len(args) != 5 {
+			ts.Fatalf("usage: faultproxy start SEED SLOWDOWN CUT STALL")
+		}
+		v, ok := minioServers.Load(work)
+		if !ok {
+			ts.Fatalf("faultproxy start: no MinIO started")
+		}
+		seed, err := strconv.ParseUint(args[1], 10, 64)
+		ts.Check(err)
+		var p [3]float64
+		for i := range p {
+			p[i], err = strconv.ParseFloat(args[2+i], 64)
+			ts.Check(err)
+		}
+		srv := v.(*miniotest.Server)
+		proxy := miniotest.StartFaultProxy(scriptTB{TB: scriptParent, ts: ts}, srv.Endpoint, miniotest.SeededPlan(seed, p[0], p[1], p[2], 4<<10))
+		faultProxies.Store(work, proxy)
+		ts.Defer(func() { faultProxies.Delete(work) })
+		ts.Setenv("MINIO_ENDPOINT", srv.Endpoint)
+		ts.Setenv("FLOWLOG_ENDPOINT", proxy.URL)
+		return
+	}
+	v, ok := faultProxies.Load(work)
+	if !ok {
+		ts.Fatalf("faultproxy %s: no proxy started", args[0])
+	}
+	proxy := v.(*miniotest.FaultProxy)
+	switch {
+	case args[0] == "fail" && len(args) == 2:
+		proxy.FailAlways(args[1], miniotest.SlowDown)
+	case args[0] == "down":
+		proxy.SetDown(true)
+	case args[0] == "up":
+		proxy.SetDown(false)
+	case args[0] == "injected":
+		n := proxy.Injected()
+		for _, k := range []miniotest.FaultKind{miniotest.SlowDown, miniotest.Cut, miniotest.Stall, miniotest.Refuse} {
+			fmt.Fprintf(ts.Stdout(), "%s %d\n", k, n[k])
+		}
+	default:
+		ts.Fatalf("usage: faultproxy start SEED SLOWDOWN CUT STALL|fail KEY|down|up|injected")
+	}
+}
+
+var tmpfsOnce struct {
+	sync.Once
+	ok bool
+}
+
+// canMountTmpfs reports whether this process may mount a tmpfs: it runs as
+// root with the right to mount (CI does).
+func canMountTmpfs() bool {
+	tmpfsOnce.Do(func() {
+		if os.Geteuid() != 0 {
+			return
+		}
+		dir, err := os.MkdirTemp("", "flowlog-tmpfs-")
+		if err != nil {
+			return
+		}
+		defer os.Remove(dir)
+		if exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).Run() != nil {
+			return
+		}
+		tmpfsOnce.ok = exec.Command("umount", dir).Run() == nil
+	})
+	return tmpfsOnce.ok
+}
+
+// cmdTmpfs mounts a small file system that can run out of space:
+//
+//	tmpfs mount DIR SIZE    mount a tmpfs of SIZE (such as 200k) on DIR,
+//	                        unmounted when the script ends
+//	tmpfs resize DIR SIZE   give it another size
+func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 || args[0] != "mount" && args[0] != "resize" {
+		ts.Fatalf("usage: tmpfs mount|resize DIR SIZE")
+	}
+	dir := ts.MkAbs(args[1])
+	opts := "size=" + args[2]
+	if args[0] == "resize" {
+		opts = "remount," + opts
+	} else {
+		ts.Check(os.MkdirAll(dir, 0o755))
+		ts.Defer(func() { exec.Command("umount", dir).Run() })
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
+		ts.Fatalf("tmpfs %s: %v: %s", args[0], err, out)
+	}
+}
+
 // cmdWaitFiles waits until FOLDER holds at least N files matching *.log.gz:
 // "waitfiles FOLDER N".
 func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
@@ -342,6 +458,21 @@ func cmdWaitGrep(ts *testscript.TestScript, neg bool, args []string) {
 	waitUntil(ts, fmt.Sprintf("waitgrep: %s to match %q", args[0], args[1]), 20*time.Millisecond, func() bool {
 		data, err := os.ReadFile(ts.MkAbs(args[0]))
 		return err == nil && re.Match(data)
+	})
+}
+
+// cmdWaitLines waits until FILE has at least N lines: "waitlines FILE N".
+// It shows that a command still running has written all it should; a
+// later cmp shows that it wrote nothing more.
+func cmdWaitLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitlines file n")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	waitUntil(ts, fmt.Sprintf("waitlines: %d lines in %s", n, args[0]), 20*time.Millisecond, func() bool {
+		data, err := os.ReadFile(ts.MkAbs(args[0]))
+		return err == nil && bytes.Count(data, []byte("\n")) >= n
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/viper"
 )
@@ -32,6 +33,15 @@ type Settings struct {
 	Region     string // --region: a signing region, or an IONOS region key (de, eu-central-2, eu-south-2)
 	PathStyle  bool   // --path-style
 	AWSProfile string // aws_profile: a profile of the AWS shared config and credentials files
+
+	// ReadTimeout is how long a request may wait for a response, or a
+	// download for its next bytes, before it is abandoned and retried:
+	// --read-timeout, FLOWLOG_READ_TIMEOUT, read-timeout:; 0 is the
+	// store's default.
+	ReadTimeout time.Duration
+	// EC2Metadata lets the S3 credential chain ask the EC2 instance
+	// metadata service: FLOWLOG_EC2_METADATA, ec2-metadata:; off unless set.
+	EC2Metadata bool
 
 	Debug bool // --debug, FLOWLOG_DEBUG: log object storage requests to stderr
 
@@ -97,7 +107,8 @@ var (
 	profileSetting = setting{key: "profile", flag: true, file: true}
 )
 
-// field pairs a setting with where Load stores it: a *string or a *bool.
+// field pairs a setting with where Load stores it: a *string, a *bool or a
+// *time.Duration.
 type field struct {
 	setting
 	dst any
@@ -112,6 +123,8 @@ func (s *Settings) fields() []field {
 		{setting{key: "region", flag: true, profile: true, file: true}, &s.Region},
 		{setting{key: "path-style", flag: true, profile: true, file: true}, &s.PathStyle},
 		{setting{key: "aws-profile", profile: true, file: true}, &s.AWSProfile},
+		{setting{key: "read-timeout", flag: true, profile: true, file: true}, &s.ReadTimeout},
+		{setting{key: "ec2-metadata", profile: true, file: true}, &s.EC2Metadata},
 		{setting{key: "debug", flag: true, file: true}, &s.Debug},
 		{setting{key: "storage-root", file: true, path: true, def: defaultStorageRoot}, &s.StorageRoot},
 	}
@@ -146,6 +159,8 @@ func Load(flags, env Lookup) (*Settings, error) {
 			*dst, _, err = r.text(f.setting)
 		case *bool:
 			*dst, err = r.boolean(f.setting)
+		case *time.Duration:
+			*dst, err = r.duration(f.setting)
 		}
 		if err != nil {
 			return nil, err
@@ -248,6 +263,19 @@ func (r *resolver) boolean(s setting) (bool, error) {
 		return false, errorf("%s %q: want true or false", s.key, fmt.Sprint(v))
 	}
 	return b, nil
+}
+
+// duration resolves a setting that is a positive duration; unset is 0.
+func (r *resolver) duration(s setting) (time.Duration, error) {
+	str, _, err := r.text(s)
+	if err != nil || str == "" {
+		return 0, err
+	}
+	d, err := time.ParseDuration(str)
+	if err != nil || d <= 0 {
+		return 0, errorf("%s %q: want a duration such as 30s or 2m", s.key, str)
+	}
+	return d, nil
 }
 
 // readFile reads the config file. Only a file that was named must exist.

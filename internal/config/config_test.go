@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // vars is an environment, or the flags a user set, for Load.
@@ -109,6 +110,19 @@ func TestPrecedence(t *testing.T) {
 			profileLevel: {str("profile-a"), str("profile-b")},
 			fileLevel:    {str("file-a"), str("file-b")},
 			defaultLevel: {str("")},
+		}},
+		{"read-timeout", func(s *Settings) any { return s.ReadTimeout }, map[level][2]value{
+			flagLevel:    {{"5s", 5 * time.Second}, {"2m", 2 * time.Minute}},
+			envLevel:     {{"6s", 6 * time.Second}, {"1m30s", 90 * time.Second}},
+			profileLevel: {{"7s", 7 * time.Second}, {"500ms", 500 * time.Millisecond}},
+			fileLevel:    {{"8s", 8 * time.Second}, {"1h", time.Hour}},
+			defaultLevel: {{"", time.Duration(0)}},
+		}},
+		{"ec2-metadata", func(s *Settings) any { return s.EC2Metadata }, map[level][2]value{
+			envLevel:     {{"true", true}, {"false", false}},
+			profileLevel: {{"true", true}, {"false", false}},
+			fileLevel:    {{"true", true}, {"false", false}},
+			defaultLevel: {{"", false}},
 		}},
 		{"debug", func(s *Settings) any { return s.Debug }, map[level][2]value{
 			flagLevel:    {{"true", true}, {"false", false}},
@@ -303,6 +317,10 @@ func TestLoad(t *testing.T) {
 			wantErr: `path-style "maybe": want true or false`},
 		{name: "bad debug", env: with("FLOWLOG_DEBUG", "yes"),
 			wantErr: `debug "yes": want true or false`},
+		{name: "bad read-timeout", env: with("FLOWLOG_READ_TIMEOUT", "30"),
+			wantErr: `read-timeout "30": want a duration such as 30s or 2m`},
+		{name: "read-timeout of zero", flags: vars{"read-timeout": "0s"}, env: xdg,
+			wantErr: `read-timeout "0s": want a duration such as 30s or 2m`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

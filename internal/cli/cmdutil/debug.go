@@ -8,13 +8,27 @@ import (
 	"time"
 )
 
+// debugLog writes --debug lines to stderr, one at a time, whichever
+// goroutine sends them.
+type debugLog struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+func newDebugLog(out io.Writer) *debugLog { return &debugLog{out: out} }
+
+func (d *debugLog) line(msg string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fmt.Fprintf(d.out, "debug: %s\n", msg)
+}
+
 // debugTransport logs every HTTP request to stderr: method, URL without
 // its query's signature, status and time. It never logs headers or bodies,
 // so credentials cannot leak into --debug output.
 type debugTransport struct {
 	next http.RoundTripper
-	out  io.Writer
-	mu   sync.Mutex
+	log  *debugLog
 }
 
 func (d *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -29,12 +43,11 @@ func (d *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	u.RawQuery = q.Encode()
 	u.User = nil
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
-		fmt.Fprintf(d.out, "debug: %s %s: %v (%s)\n", req.Method, u.String(), err, time.Since(start).Round(time.Millisecond))
+		d.log.line(fmt.Sprintf("%s %s: %v (%s)", req.Method, u.String(), err, took))
 		return nil, err
 	}
-	fmt.Fprintf(d.out, "debug: %s %s -> %d (%s)\n", req.Method, u.String(), resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	d.log.line(fmt.Sprintf("%s %s -> %d (%s)", req.Method, u.String(), resp.StatusCode, took))
 	return resp, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/iostreams"
 	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/s3store"
 )
 
 // Factory hands commands what they depend on, and nothing else: the
@@ -25,6 +26,8 @@ type Factory struct {
 
 	engine *engine.Engine
 	stores map[string]objstore.Store
+	// transfers counts the retries of every bucket's store (--stats).
+	transfers s3store.Counters
 }
 
 // Engine opens the configuration database on first use and keeps it open

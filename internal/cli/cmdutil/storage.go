@@ -42,18 +42,24 @@ func (f *Factory) Store(ctx context.Context, bucket string) (objstore.Store, err
 	if endpoint == cfg.Region {
 		region = ""
 	}
-	var client *http.Client
-	if cfg.Debug {
-		client = &http.Client{Transport: &debugTransport{next: http.DefaultTransport, out: f.IO.ErrOut}}
+	sc := s3store.Config{
+		Bucket:      bucket,
+		Endpoint:    endpoint,
+		Region:      region,
+		PathStyle:   cfg.PathStyle,
+		Profile:     cfg.AWSProfile,
+		ReadTimeout: cfg.ReadTimeout,
+		EC2Metadata: cfg.EC2Metadata,
+		Counters:    &f.transfers,
 	}
-	s, err := s3store.New(ctx, s3store.Config{
-		Bucket:     bucket,
-		Endpoint:   endpoint,
-		Region:     region,
-		PathStyle:  cfg.PathStyle,
-		Profile:    cfg.AWSProfile,
-		HTTPClient: client,
-	})
+	if cfg.Debug {
+		log := newDebugLog(f.IO.ErrOut)
+		sc.Log = log.line
+		sc.WrapTransport = func(next http.RoundTripper) http.RoundTripper {
+			return &debugTransport{next: next, log: log}
+		}
+	}
+	s, err := s3store.New(ctx, sc)
 	if err != nil {
 		return nil, &UserError{Err: err, Code: ExitUsage}
 	}
@@ -63,6 +69,10 @@ func (f *Factory) Store(ctx context.Context, bucket string) (objstore.Store, err
 	f.stores[bucket] = s
 	return s, nil
 }
+
+// Transfers counts what the reads of every bucket survived: retries and
+// resumed bytes, for --stats.
+func (f *Factory) Transfers() *s3store.Counters { return &f.transfers }
 
 // storageExitCode maps object storage errors to exit codes; ok is false for
 // errors that are not about storage.

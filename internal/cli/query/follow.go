@@ -3,19 +3,29 @@ package query
 import (
 	"context"
 	"errors"
-	"path"
+	"fmt"
 	"path/filepath"
 	"time"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
-	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/source"
 )
 
+// maxPollBackoff bounds the wait between polls while the sources cannot be
+// listed.
+const maxPollBackoff = 5 * time.Minute
+
 // follow polls the sources for objects that were not there before and runs
 // print over them, until the context ends (Ctrl-C), which is a clean stop.
+// A poll that cannot list the sources (an outage) is reported on stderr
+// and tried again with backoff; once the listing works again it reaches
+// back to the last listing that worked, so that objects written during the
+// outage are read, once.
 func follow(ctx context.Context, opts *Options, q *query.Query, sources *cmdutil.Sources, total *query.Stats, print func(*query.Query) (query.Stats, error)) error {
+	errOut := opts.Factory.IO.ErrOut
 	// seen holds the inputs read, with the time in their key; inputs
 	// without one (record files named otherwise) are kept for good, so they
 	// are never read twice.
@@ -24,25 +34,44 @@ func follow(ctx context.Context, opts *Options, q *query.Query, sources *cmdutil
 		seen[in.Name] = keyTime(in.Name)
 	}
 	listed := sources.Listed()
-	tick := time.NewTicker(opts.Interval)
-	defer tick.Stop()
+	lastListed := opts.Factory.Now()
+	failures := 0
+	timer := time.NewTimer(opts.Interval)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-tick.C:
+		case <-timer.C:
 		}
 		now := opts.Factory.Now()
 		// New objects carry recent times in their keys; listing from a
-		// margin back covers late deliveries without relisting everything.
+		// margin before the last listing covers late deliveries without
+		// relisting everything.
 		var listing source.Stats
-		inputs, err := listed.Inputs(ctx, source.Window{Since: now.Add(-2 * source.Margin)}, &listing)
+		inputs, err := listed.Inputs(ctx, source.Window{Since: lastListed.Add(-2 * source.Margin)}, &listing)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return err
+			if !outage(err) {
+				return err
+			}
+			failures++
+			wait := maxPollBackoff
+			if failures < 16 {
+				wait = min(opts.Interval<<failures, max(maxPollBackoff, opts.Interval))
+			}
+			fmt.Fprintf(errOut, "flowlog: %v; still following, next poll in %v\n", err, wait)
+			timer.Reset(wait)
+			continue
 		}
+		if failures > 0 {
+			fmt.Fprintf(errOut, "flowlog: listing works again after %s; following on\n", output.Count(failures, "failed poll"))
+			failures = 0
+		}
+		lastListed = now
+		timer.Reset(opts.Interval)
 		fresh := inputs[:0]
 		for _, in := range inputs {
 			if _, ok := seen[in.Name]; !ok {
@@ -76,11 +105,15 @@ func follow(ctx context.Context, opts *Options, q *query.Query, sources *cmdutil
 	}
 }
 
+// outage reports whether a failed listing may work at a later poll: not
+// when the credentials are refused or the bucket is gone, which the user
+// must fix.
+func outage(err error) bool {
+	return !errors.Is(err, objstore.ErrAccessDenied) && !errors.Is(err, objstore.ErrNoSuchBucket)
+}
+
 // keyTime is the time in an input's object key, zero when it has none.
 func keyTime(name string) time.Time {
-	_, _, t, ok := flowlog.ParseObjectKey(path.Base(filepath.ToSlash(name)))
-	if !ok {
-		return time.Time{}
-	}
+	t, _ := source.KeyTime(filepath.ToSlash(name))
 	return t
 }

@@ -90,7 +90,7 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 	fl.StringVar(&opts.Spec.GroupBy, "group-by", "", "group by `FIELDS`, e.g. srcaddr or srcaddr/24,dstport")
 	fl.IntVar(&opts.Spec.Top, "top", 0, "with --group-by, print the `N` largest groups")
 	fl.StringVar(&opts.Spec.Sort, "sort", "", "with --group-by, order the groups by `METRIC`: flows, packets or bytes (default flows)")
-	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, and the rate, to stderr")
+	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, the rate, and the retries and resumed bytes of object storage reads, to stderr")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU; 8 or more for buckets)")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
@@ -290,8 +290,12 @@ func printStats(f *cmdutil.Factory, s query.Stats, listed source.Stats) {
 	if secs > 0 {
 		rate = float64(s.Records) / secs
 	}
+	// Retries and resumed bytes are the network's share: a read cut off
+	// and resumed where it stopped is not read twice.
+	net := f.Transfers()
 	fmt.Fprintf(f.IO.ErrOut,
-		"objects: listed %d in %s, skipped %d by time, read %d  bytes: %s  records: %s  matched: %s  skipped: %s  elapsed: %s  rate: %s records/s\n",
+		"objects: listed %d in %s, skipped %d by time, read %d  bytes: %s  records: %s  matched: %s  skipped: %s  elapsed: %s  rate: %s records/s  retries: %s  resumed: %s\n",
 		listed.Listed, output.Count(listed.Requests, "listing"), listed.Skipped, s.Sources, humanize.IBytes(uint64(s.BytesRead)), humanize.Comma(s.Records), humanize.Comma(s.Matched),
-		humanize.Comma(s.Skipped), s.Elapsed.Round(time.Millisecond), humanize.Comma(int64(rate)))
+		humanize.Comma(s.Skipped), s.Elapsed.Round(time.Millisecond), humanize.Comma(int64(rate)),
+		humanize.Comma(net.Retries.Load()), humanize.IBytes(uint64(net.ResumedBytes.Load())))
 }

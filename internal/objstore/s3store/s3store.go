@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -53,14 +54,40 @@ type Config struct {
 	// credentials files to use, as AWS_PROFILE would select.
 	Profile string
 	// MaxAttempts is how often a request is tried, with backoff, when it
-	// fails with throttling, a 5xx or a connection error; 0 means 5.
+	// fails with throttling, a 5xx or a connection error; 0 means 5. For
+	// the body of an object (Open) it bounds the attempts in a row that
+	// bring no byte; 0 means DefaultReadAttempts.
 	MaxAttempts int
-	// HTTPClient, if set, sends the requests.
+	// ReadTimeout is how long a request may wait for its response headers,
+	// and a body for its next bytes, before the read is abandoned and tried
+	// again; 0 means DefaultReadTimeout.
+	ReadTimeout time.Duration
+	// EC2Metadata lets the credential chain ask the EC2 instance metadata
+	// service, a link-local address that off EC2 only costs time; it is
+	// left out unless set.
+	EC2Metadata bool
+	// Log, if set, receives a line for each retry, with its reason, and
+	// whatever the SDK would log; nothing is ever written to the terminal
+	// otherwise.
+	Log func(msg string)
+	// Counters, if set, count retries and resumed bytes; several stores may
+	// share them.
+	Counters *Counters
+	// WrapTransport, if set, wraps the HTTP transport (for --debug).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// HTTPClient, if set, sends the requests instead of the store's own
+	// client; ReadTimeout then bounds only the reading of bodies.
 	HTTPClient *http.Client
 }
 
 // DefaultMaxAttempts is the number of tries when Config.MaxAttempts is 0.
 const DefaultMaxAttempts = 5
+
+// DefaultReadTimeout is the read timeout when Config.ReadTimeout is 0.
+const DefaultReadTimeout = 30 * time.Second
+
+// connectTimeout bounds connecting, and the TLS handshake.
+const connectTimeout = 10 * time.Second
 
 // Store is a bucket used as object storage.
 type Store struct {
@@ -68,6 +95,11 @@ type Store struct {
 	bucket string
 	creds  aws.CredentialsProvider
 	secret string // only for scrubbing messages
+
+	readAttempts int
+	readTimeout  time.Duration
+	log          func(string) // never nil
+	counters     *Counters    // never nil
 }
 
 var _ objstore.Store = (*Store)(nil)
@@ -138,15 +170,43 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 			region = r
 		}
 	}
-	maxAttempts := cfg.MaxAttempts
+	maxAttempts, readAttempts := cfg.MaxAttempts, cfg.MaxAttempts
 	if maxAttempts <= 0 {
-		maxAttempts = DefaultMaxAttempts
+		maxAttempts, readAttempts = DefaultMaxAttempts, DefaultReadAttempts
+	}
+	readTimeout := cfg.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = DefaultReadTimeout
+	}
+	logf := cfg.Log
+	if logf == nil {
+		logf = func(string) {}
+	}
+	counters := cfg.Counters
+	if counters == nil {
+		counters = &Counters{}
+	}
+	var httpClient config.HTTPClient = cfg.HTTPClient
+	if cfg.HTTPClient == nil {
+		httpClient = newHTTPClient(readTimeout)
+	}
+	imdsState := imds.ClientDisabled
+	if cfg.EC2Metadata {
+		imdsState = imds.ClientEnabled
 	}
 
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = maxAttempts })
+			return newRetryer(maxAttempts, logf, counters)
 		}),
+		// The SDK's own logger writes to stderr; its warnings go where
+		// --debug sends the rest, or nowhere.
+		config.WithLogger(sdkLogger(logf)),
+		config.WithClientLogMode(0),
+		config.WithHTTPClient(httpClient),
+		// Off EC2 the metadata service costs seconds of timeouts (and
+		// warnings) before "no credentials" can be said.
+		config.WithEC2IMDSClientEnableState(imdsState),
 		// Checksums only where the API demands them (DeleteObjects): other
 		// S3-compatible servers do not all send or accept the SDK's
 		// default CRC checksums, and the SDK warns on every GetObject
@@ -160,18 +220,10 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
-	}
 	ionosKey, ionosSecret := os.Getenv("IONOS_S3_ACCESS_KEY"), os.Getenv("IONOS_S3_SECRET_KEY")
-	switch {
-	case cfg.AccessKey != "":
+	if cfg.AccessKey != "" {
 		opts = append(opts, config.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
-	case ionosKey != "" && ionosSecret != "":
-		// The chain ends at the EC2 instance metadata service, which
-		// takes seconds to time out off EC2; IONOS users are off EC2.
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -193,8 +245,15 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		o.UsePathStyle = cfg.PathStyle || isLocalOrIP(endpoint)
 		o.Credentials = creds
 		o.DisableLogOutputChecksumValidationSkipped = true
+		// Wrapped once the configuration has set up its TLS (AWS_CA_BUNDLE).
+		if bc, ok := awsCfg.HTTPClient.(*awshttp.BuildableClient); ok && cfg.WrapTransport != nil {
+			o.HTTPClient = &http.Client{Transport: cfg.WrapTransport(bc.GetTransport())}
+		}
 	})
-	return &Store{client: client, bucket: cfg.Bucket, creds: creds, secret: cfg.SecretKey}, nil
+	return &Store{
+		client: client, bucket: cfg.Bucket, creds: creds, secret: cfg.SecretKey,
+		readAttempts: readAttempts, readTimeout: readTimeout, log: logf, counters: counters,
+	}, nil
 }
 
 // fallbackCredentials tries the SDK's chain, then the IONOS variables.
@@ -309,29 +368,6 @@ func (s *Store) List(ctx context.Context, prefix, startAfter string, fn func(obj
 		}
 	}
 	return nil
-}
-
-// Open starts a GetObject and streams its body.
-func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
-	if err != nil {
-		return nil, s.wrap(ctx, "open", key, objstore.ErrNotFound, err)
-	}
-	return &body{ReadCloser: out.Body, name: s.name(key)}, nil
-}
-
-// body names the object in errors from the middle of a download.
-type body struct {
-	io.ReadCloser
-	name string
-}
-
-func (b *body) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF {
-		err = fmt.Errorf("read %s: %w", b.name, err)
-	}
-	return n, err
 }
 
 // Stat sends a HeadObject. A 404 to a HEAD has no body saying whether the
@@ -489,7 +525,7 @@ func (s *Store) wrap(ctx context.Context, op, key string, notFound, err error) e
 		msg += kind.Error() + ": " + detail
 	}
 	var attempts *retry.MaxAttemptsError
-	if errors.As(err, &attempts) {
+	if errors.As(err, &attempts) && attempts.Attempt > 1 {
 		msg += fmt.Sprintf(" (after %d attempts)", attempts.Attempt)
 	}
 	return &opError{msg: s.scrub(ctx, msg), kind: kind, err: err}

@@ -1,0 +1,198 @@
+package s3store_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/objstore/miniotest"
+	"github.com/flowlog/flowlog/internal/objstore/s3store"
+)
+
+// logLines collects a store's log.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, s)
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// proxied is a store reading a fresh bucket through a fault proxy, with one
+// object of size random bytes under key "k".
+func proxied(t *testing.T, size int, plan miniotest.Plan, attempts int) (*s3store.Store, *miniotest.FaultProxy, []byte, *s3store.Counters, *logLines) {
+	t.Helper()
+	srv := miniotest.Start(t)
+	cfg := srv.Config(newBucket(t, srv))
+	data := make([]byte, size)
+	rand.Read(data)
+	if err := newStore(t, cfg).Put(t.Context(), "k", bytes.NewReader(data), int64(size)); err != nil {
+		t.Fatal(err)
+	}
+	proxy := miniotest.StartFaultProxy(t, srv.Endpoint, plan)
+	cfg.Endpoint = proxy.URL
+	cfg.ReadTimeout = 300 * time.Millisecond
+	cfg.MaxAttempts = attempts
+	cfg.Counters = &s3store.Counters{}
+	log := &logLines{}
+	cfg.Log = log.add
+	return newStore(t, cfg), proxy, data, cfg.Counters, log
+}
+
+func TestOpenResumesCutsStallsAndThrottling(t *testing.T) {
+	faults := []miniotest.Fault{
+		{Kind: miniotest.Cut, After: 10000},
+		{Kind: miniotest.Stall, After: 10000},
+		{Kind: miniotest.SlowDown},
+	}
+	plan := func(key string, attempt int) miniotest.Fault {
+		if attempt < len(faults) {
+			return faults[attempt]
+		}
+		return miniotest.Fault{Kind: miniotest.Pass}
+	}
+	s, _, want, counters, log := proxied(t, 256<<10, plan, 0)
+	r, err := s.Open(t.Context(), "k")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		t.Fatalf("reading through a cut, a stall and a 503: %v\nlog:\n%s", err, log)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes, not the object's %d (first difference at %d)", len(got), len(want), firstDiff(got, want))
+	}
+	if n := counters.Retries.Load(); n != 3 {
+		t.Errorf("Retries = %d, want 3\nlog:\n%s", n, log)
+	}
+	// Resumed at 10000 after the cut, and at 20000 after the stall (the
+	// 503 answered the first request for 20000 on).
+	if n := counters.ResumedBytes.Load(); n != 30000 {
+		t.Errorf("ResumedBytes = %d, want 30000", n)
+	}
+	for _, reason := range []string{"from byte 10000", "no data for 300ms at byte 20000", "503 SlowDown"} {
+		if !strings.Contains(log.String(), reason) {
+			t.Errorf("log does not give the reason %q:\n%s", reason, log)
+		}
+	}
+}
+
+func TestOpenGivesUpNamingTheObject(t *testing.T) {
+	for _, kind := range []miniotest.FaultKind{miniotest.SlowDown, miniotest.Cut, miniotest.Stall, miniotest.Refuse} {
+		t.Run(kind.String(), func(t *testing.T) {
+			s, proxy, _, counters, _ := proxied(t, 4096, nil, 3)
+			proxy.FailAlways("k", kind)
+			var err error
+			r, err := s.Open(t.Context(), "k")
+			if err == nil {
+				_, err = io.ReadAll(r)
+				r.Close()
+			}
+			if err == nil {
+				t.Fatal("every attempt failed, yet the read succeeded")
+			}
+			if msg := err.Error(); !strings.Contains(msg, "/k") || !strings.Contains(msg, "after 3 attempts") {
+				t.Errorf("error = %q, want the object named and the attempts counted", msg)
+			}
+			if n := counters.Retries.Load(); n != 2 {
+				t.Errorf("Retries = %d, want 2", n)
+			}
+		})
+	}
+}
+
+func TestOpenRefusesAReplacedObject(t *testing.T) {
+	plan := func(key string, attempt int) miniotest.Fault {
+		if attempt == 0 {
+			return miniotest.Fault{Kind: miniotest.Cut, After: 1000}
+		}
+		return miniotest.Fault{Kind: miniotest.Pass}
+	}
+	s, _, want, _, _ := proxied(t, 8192, plan, 0)
+	r, err := s.Open(t.Context(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	head := make([]byte, 1000)
+	if _, err := io.ReadFull(r, head); err != nil || !bytes.Equal(head, want[:1000]) {
+		t.Fatalf("first 1000 bytes: %v", err)
+	}
+	other := bytes.Repeat([]byte("x"), len(want))
+	if err := s.Put(t.Context(), "k", bytes.NewReader(other), int64(len(other))); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(r)
+	if err == nil || !strings.Contains(err.Error(), "replaced") {
+		t.Fatalf("reading on after the object was replaced: %d bytes, error %v; want an error saying so", len(rest), err)
+	}
+	if bytes.Contains(rest, []byte("xxxx")) {
+		t.Error("bytes of the new object were appended to the old one's")
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// TestNoMetadataService checks that without credentials the chain does not
+// ask the EC2 instance metadata service unless told to, and that the SDK's
+// own log goes to Config.Log.
+func TestNoMetadataService(t *testing.T) {
+	var asked atomic.Int64
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	defer imds.Close()
+	for _, enabled := range []bool{false, true} {
+		clearAWSEnv(t)
+		t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+		t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+		asked.Store(0)
+		log := &logLines{}
+		s := newStore(t, s3store.Config{
+			Bucket: "logs", Endpoint: "http://127.0.0.1:1", MaxAttempts: 1,
+			EC2Metadata: enabled, Log: log.add,
+		})
+		start := time.Now()
+		err := s.BucketExists(t.Context())
+		if !errors.Is(err, objstore.ErrAccessDenied) {
+			t.Errorf("EC2Metadata %v: BucketExists without credentials = %v, want ErrAccessDenied", enabled, err)
+		}
+		switch n := asked.Load(); {
+		case !enabled && n != 0:
+			t.Errorf("the metadata service was asked %d times, though not enabled", n)
+		case enabled && n == 0:
+			t.Errorf("EC2Metadata: true, yet the metadata service was not asked")
+		}
+		if d := time.Since(start); !enabled && d > 2*time.Second {
+			t.Errorf("finding no credentials took %v", d)
+		}
+	}
+}
