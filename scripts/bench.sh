@@ -1,150 +1,335 @@
 #!/usr/bin/env bash
-# Benchmarks flowlog against the decompression floor and the Unix pipeline a
-# user would otherwise write, on one generated corpus, in one run.
+# Benchmarks flowlog against the decompression floor, the Unix pipeline a
+# user would otherwise write and DuckDB, on generated corpora, in one run.
 #
-#   scripts/bench.sh [CORPUS_DIR]
+#   scripts/bench.sh [CORPORA_DIR]
 #
-# It then serves the same corpus from a local MinIO (scripts/install-minio.sh)
-# and times the count query on the bucket against the local folder.
+# Three corpora, made with flowlog simulate under CORPORA_DIR (default
+# bench/corpus) and kept for the next run:
+#   default   the default traffic: a server with a few hundred busy peers
+#   internet  --traffic internet: scanners and clients from everywhere,
+#             about as many groups of addresses as records
+#   small     many small objects, as a quiet flow log writes them
+# On each, the commands below take turns (one run each a round), so a
+# machine whose speed drifts weighs on all of them alike:
+#   the floor: klauspost gzip decompressing the files on every core
+#   flowlog query DIR --action REJECT --count
+#   flowlog query DIR --group-by srcaddr --top 10 --sort bytes
+#   flowlog query DIR --group-by srcaddr,dstaddr --top 10 --sort bytes
+#   zcat FILES | grep -c ' REJECT '
+#   DuckDB (@duckdb/node-api, installed with npm into ~/.cache/flowlog/duckdb)
+#   answering the same three questions with read_csv on the same files and
+#   the same number of threads
+# Before timing, it checks that the answers agree: the reject counts of all
+# three, and the top-10 rows of both group-bys of flowlog and DuckDB. Then
+# the peak memory of each query, once. Last, it serves the default and
+# small corpora from a local MinIO (scripts/install-minio.sh) and times the
+# count query on the bucket against the folder.
 #
-# Environment: HOURS (default 24) and RECORDS_PER_OBJECT (default 20000) size
-# the corpus (24h of 10-minute objects = 144 windows, about 2.8 million
-# records); RUNS (default 9) is how often each command is timed (the median
-# is reported).
+# Environment: HOURS (default 24) and RECORDS_PER_OBJECT (default 20000)
+# size the default and internet corpora (144 objects, about 2.9 million
+# records each); SMALL_HOURS (360) and SMALL_RECORDS (100) the small one
+# (about 2,100 objects); RUNS (9) is how often each command is timed (the
+# median is reported); THREADS (the number of CPUs) is GOMAXPROCS of
+# flowlog and the floor and DuckDB's threads. DUCKDB=0 or MINIO=0 leaves
+# that part out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="/usr/local/go/bin:$PATH"
+export PATH="/usr/local/go/bin:$PATH" AWS_EC2_METADATA_DISABLED=true
 
-corpus="${1:-bench/corpus}"
+corpora="${1:-bench/corpus}"
 hours="${HOURS:-24}"
 per_object="${RECORDS_PER_OBJECT:-20000}"
+small_hours="${SMALL_HOURS:-360}"
+small_records="${SMALL_RECORDS:-100}"
 runs="${RUNS:-9}"
-bin="$(mktemp -d)"
+threads="${THREADS:-$(nproc)}"
+use_duckdb="${DUCKDB:-1}"
+use_minio="${MINIO:-1}"
+export GOMAXPROCS="$threads"
+
+work="$(mktemp -d)"
 minio_pid=""
 cleanup() {
-	[ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null
-	rm -rf "$bin"
+	if [ -n "$minio_pid" ]; then
+		kill "$minio_pid" 2>/dev/null || true
+		wait "$minio_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
 }
 trap cleanup EXIT
 
-go build -o "$bin/flowlog" ./cmd/flowlog
-go build -o "$bin/gunzip-floor" ./scripts/gunzip-floor
+go build -o "$work/flowlog" ./cmd/flowlog
+go build -o "$work/gunzip-floor" ./scripts/gunzip-floor
+flowlog="$work/flowlog"
 
-simulate=(simulate --name bench --from 2026-11-01T00:00:00Z --duration "${hours}h" --records-per-object "$per_object" --seed 42)
-if [ ! -f "$corpus/.complete-$hours-$per_object" ]; then
-	rm -rf "$corpus"
-	"$bin/flowlog" "${simulate[@]}" --out "$corpus"
-	touch "$corpus/.complete-$hours-$per_object"
+if [ "$use_duckdb" = 1 ]; then
+	# npm ci installs exactly the versions of package-lock.json, once.
+	duckdb_dir="${XDG_CACHE_HOME:-$HOME/.cache}/flowlog/duckdb"
+	mkdir -p "$duckdb_dir"
+	if ! cmp -s scripts/duckdb/package-lock.json "$duckdb_dir/package-lock.json" ||
+		[ ! -d "$duckdb_dir/node_modules/@duckdb/node-api" ]; then
+		echo "installing @duckdb/node-api into $duckdb_dir" >&2
+		cp scripts/duckdb/package.json scripts/duckdb/package-lock.json "$duckdb_dir/"
+		(cd "$duckdb_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	fi
+	# Node resolves packages from the script's folder, so the script runs
+	# from beside node_modules.
+	cp scripts/duckdb/query.mjs "$duckdb_dir/"
 fi
-mapfile -t files < <(find "$corpus" -name '*.log.gz' | sort)
-records="$("$bin/flowlog" query "$corpus" --count)"
-size="$(du -sh "$corpus" | cut -f1)"
-echo "corpus: ${#files[@]} objects, $records records, $size compressed, $(nproc) cores"
-echo
 
-# wall CMD...: the wall time of one run of CMD, in seconds.
+# simulate_args NAME: the simulate flags of a corpus.
+simulate_args() {
+	local common=(--name bench --from 2026-11-01T00:00:00Z --seed 42)
+	case "$1" in
+	default) echo "${common[@]}" --duration "${hours}h" --records-per-object "$per_object" ;;
+	internet) echo "${common[@]}" --duration "${hours}h" --records-per-object "$per_object" --traffic internet ;;
+	small) echo "${common[@]}" --duration "${small_hours}h" --records-per-object "$small_records" ;;
+	esac
+}
+
+# make_corpus NAME: writes the corpus unless the same flags wrote it before.
+make_corpus() {
+	local dir="$corpora/$1" args
+	args="$(simulate_args "$1")"
+	if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$args" ]; then
+		rm -rf "$dir"
+		# shellcheck disable=SC2086
+		"$flowlog" simulate $args --out "$dir"
+		echo "$args" >"$dir/.complete"
+	fi
+}
+
+# wall CMD...: the wall time of one run of CMD, in seconds; its stderr goes
+# to $work/stderr.
 wall() {
 	local start end
 	start=$(date +%s.%N)
-	"$@" >/dev/null
+	"$@" >/dev/null 2>"$work/stderr"
 	end=$(date +%s.%N)
 	echo "$end - $start" | bc -l
 }
-
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
-
-zcat_grep() { zcat "${files[@]}" | grep -c ' REJECT '; }
-
-# Check the answers agree before timing anything.
-want="$(zcat_grep)"
-got="$("$bin/flowlog" query "$corpus" --action REJECT --count)"
-if [ "$want" != "$got" ]; then
-	echo "MISMATCH: zcat | grep -c counted $want rejects, flowlog $got" >&2
-	exit 1
-fi
-echo "rejects: $got (flowlog and zcat | grep agree)"
-echo
-
-# The four commands take turns, one run each a round, so a machine that
-# slows down or speeds up during the benchmark (a shared VM does) weighs on
-# all of them alike rather than on whichever ran at the time.
-floor_cmd=("$bin/gunzip-floor" "${files[@]}")
-count_cmd=("$bin/flowlog" query "$corpus" --action REJECT --count)
-group_cmd=("$bin/flowlog" query "$corpus" --group-by srcaddr --top 10 --sort bytes)
-floors=() counts=() groups=() zgreps=()
-for round in $(seq 0 "$runs"); do
-	f=$(wall "${floor_cmd[@]}")
-	c=$(wall "${count_cmd[@]}")
-	g=$(wall "${group_cmd[@]}")
-	z=$(wall zcat_grep)
-	if [ "$round" -gt 0 ]; then # round 0 warms the page cache
-		floors+=("$f") counts+=("$c") groups+=("$g") zgreps+=("$z")
-	fi
-done
-floor=$(median "${floors[@]}")
-count=$(median "${counts[@]}")
-group=$(median "${groups[@]}")
-zgrep=$(median "${zgreps[@]}")
-
 ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2f", $1}'; }
-printf '%-58s %8s  %s\n' "command (median of $runs)" "seconds" "vs floor"
-printf '%-58s %8s  %s\n' "gunzip floor (klauspost gzip, all cores, discard)" "$floor" "1.00x"
-printf '%-58s %8s  %sx\n' "flowlog query DIR --action REJECT --count" "$count" "$(ratio "$count" "$floor")"
-printf '%-58s %8s  %sx\n' "flowlog query DIR --group-by srcaddr --top 10 --sort bytes" "$group" "$(ratio "$group" "$floor")"
-printf '%-58s %8s  %sx\n' "zcat FILES | grep -c ' REJECT '" "$zgrep" "$(ratio "$zgrep" "$floor")"
-echo
-echo "count query vs zcat | grep: $(ratio "$zgrep" "$count")x faster (target >= 2x)"
-echo "count query vs floor:      $(ratio "$count" "$floor")x (target <= 1.3x)"
-echo "group-by vs floor:         $(ratio "$group" "$floor")x (target <= 1.5x)"
+# peak CMD...: the peak resident memory of CMD, in MiB.
+peak() {
+	/usr/bin/time -f '%M' -o "$work/peak" "$@" >/dev/null 2>/dev/null
+	echo $(($(tail -1 "$work/peak") / 1024))
+}
 
-if [ -x /usr/bin/time ]; then
+# duckdb [PEAK] QUESTION DIR: DuckDB's answer (scripts/duckdb/query.mjs);
+# it writes the seconds of its query, without node's start and the
+# library's load, to stderr. PEAK runs it under 'peak'.
+duckdb() {
+	local run=()
+	if [ "$1" = peak ]; then
+		run=(peak)
+		shift
+	fi
+	local abs
+	abs="$(cd "$2" && pwd)"
+	(cd "$duckdb_dir" && "${run[@]}" node query.mjs "$threads" "$1" "$abs/*.log.gz")
+}
+# duckdb_seconds: the query time the last DuckDB run wrote to $work/stderr.
+duckdb_seconds() { awk '/s in the query/ {print $(NF-4)}' "$work/stderr"; }
+
+row() { printf '%-68s %8s  %s\n' "$@"; }
+
+# bench NAME: checks the answers on a corpus and times the commands.
+bench() {
+	local name="$1" dir="$corpora/$1"
+	local files
+	mapfile -t files < <(find "$dir" -name '*.log.gz' | sort)
+	local records size
+	records="$("$flowlog" query "$dir" --count)"
+	size="$(du -sh "$dir" | cut -f1)"
 	echo
-	for q in "--action REJECT -o ndjson" "-o raw" "--group-by srcaddr --top 10"; do
-		# shellcheck disable=SC2086
-		rss=$( { /usr/bin/time -f '%M' "$bin/flowlog" query "$corpus" $q >/dev/null; } 2>&1 | tail -1)
-		printf 'peak memory of flowlog query DIR %-28s %6d MiB\n' "$q:" "$((rss / 1024))"
-	done
-	echo "(target: a non-aggregating query under 64 MiB, whatever the corpus size)"
-fi
+	echo "== $name: ${#files[@]} objects, $records records, $size compressed ($(simulate_args "$name"))"
 
+	zcat_grep() { zcat "${files[@]}" | grep -c ' REJECT '; }
+	local floor_cmd=("$work/gunzip-floor" "${files[@]}")
+	local count_cmd=("$flowlog" query "$dir" --action REJECT --count)
+	local src_cmd=("$flowlog" query "$dir" --group-by srcaddr --top 10 --sort bytes)
+	local pair_cmd=("$flowlog" query "$dir" --group-by srcaddr,dstaddr --top 10 --sort bytes)
+
+	# The answers first: a fast wrong answer is no answer.
+	local want got
+	want="$(zcat_grep)"
+	got="$("${count_cmd[@]}")"
+	if [ "$want" != "$got" ]; then
+		echo "MISMATCH: zcat | grep -c counted $want rejects, flowlog $got" >&2
+		exit 1
+	fi
+	local agree="rejects: $got (flowlog and zcat | grep agree"
+	local src_groups="" pair_groups=""
+	if [ "$use_duckdb" = 1 ]; then
+		local duck
+		duck="$(duckdb reject-count "$dir" 2>/dev/null)"
+		if [ "$duck" != "$got" ]; then
+			echo "MISMATCH: DuckDB counted $duck rejects, flowlog $got" >&2
+			exit 1
+		fi
+		for q in src pair; do
+			local by=srcaddr
+			[ "$q" = pair ] && by=srcaddr,dstaddr
+			"$flowlog" query "$dir" --group-by "$by" --top 10 --sort bytes -o csv >"$work/flowlog-$q.csv"
+			duckdb "top-$q" "$dir" >"$work/duckdb-$q.csv" 2>/dev/null
+			if ! cmp -s "$work/flowlog-$q.csv" "$work/duckdb-$q.csv"; then
+				echo "MISMATCH: the top 10 of --group-by $by differ (flowlog <, DuckDB >):" >&2
+				diff "$work/flowlog-$q.csv" "$work/duckdb-$q.csv" >&2 || true
+				exit 1
+			fi
+		done
+		read -r src_groups pair_groups < <(duckdb groups "$dir" 2>/dev/null)
+		agree="$agree with DuckDB; so do the top 10 rows of both group-bys"
+		echo "groups: $src_groups of srcaddr, $pair_groups of srcaddr,dstaddr"
+	fi
+	echo "$agree)"
+
+	local floors=() counts=() srcs=() pairs=() zgreps=()
+	local dcounts=() dsrcs=() dpairs=() dcount_procs=() dsrc_procs=() dpair_procs=()
+	local f c s p z
+	for round in $(seq 0 "$runs"); do
+		f=$(wall "${floor_cmd[@]}")
+		c=$(wall "${count_cmd[@]}")
+		s=$(wall "${src_cmd[@]}")
+		p=$(wall "${pair_cmd[@]}")
+		z=$(wall zcat_grep)
+		if [ "$round" -gt 0 ]; then # round 0 warms the page cache
+			floors+=("$f") counts+=("$c") srcs+=("$s") pairs+=("$p") zgreps+=("$z")
+		fi
+		if [ "$use_duckdb" = 1 ]; then
+			c=$(wall duckdb reject-count "$dir")
+			local cq
+			cq=$(duckdb_seconds)
+			s=$(wall duckdb top-src "$dir")
+			local sq
+			sq=$(duckdb_seconds)
+			p=$(wall duckdb top-pair "$dir")
+			if [ "$round" -gt 0 ]; then
+				dcount_procs+=("$c") dcounts+=("$cq")
+				dsrc_procs+=("$s") dsrcs+=("$sq")
+				dpair_procs+=("$p") dpairs+=("$(duckdb_seconds)")
+			fi
+		fi
+	done
+	local floor count src pair zgrep
+	floor=$(median "${floors[@]}")
+	count=$(median "${counts[@]}")
+	src=$(median "${srcs[@]}")
+	pair=$(median "${pairs[@]}")
+	zgrep=$(median "${zgreps[@]}")
+
+	echo
+	row "command (median of $runs, $threads threads)" "seconds" "vs floor"
+	row "gunzip floor (klauspost gzip, all threads, discard)" "$floor" "1.00x"
+	row "flowlog query DIR --action REJECT --count" "$count" "$(ratio "$count" "$floor")x"
+	row "flowlog query DIR --group-by srcaddr --top 10 --sort bytes" "$src" "$(ratio "$src" "$floor")x"
+	row "flowlog query DIR --group-by srcaddr,dstaddr --top 10 --sort bytes" "$pair" "$(ratio "$pair" "$floor")x"
+	row "zcat FILES | grep -c ' REJECT '" "$zgrep" "$(ratio "$zgrep" "$floor")x"
+	local dcount dsrc dpair
+	if [ "$use_duckdb" = 1 ]; then
+		dcount=$(median "${dcounts[@]}") dsrc=$(median "${dsrcs[@]}") dpair=$(median "${dpairs[@]}")
+		row "DuckDB count(*) WHERE action = 'REJECT'" "$dcount" "$(ratio "$dcount" "$floor")x"
+		row "DuckDB GROUP BY srcaddr ORDER BY sum(bytes) DESC LIMIT 10" "$dsrc" "$(ratio "$dsrc" "$floor")x"
+		row "DuckDB GROUP BY srcaddr, dstaddr ORDER BY sum(bytes) DESC LIMIT 10" "$dpair" "$(ratio "$dpair" "$floor")x"
+		echo "(DuckDB is timed from opening its database to the last row; its processes, with node's"
+		echo " start and the library's load, took $(median "${dcount_procs[@]}"), $(median "${dsrc_procs[@]}") and $(median "${dpair_procs[@]}") s)"
+	fi
+	echo
+	echo "count vs floor:     $(ratio "$count" "$floor")x (target <= 1.3x); $(ratio "$zgrep" "$count")x faster than zcat | grep (target >= 2x)"
+	case "$name" in
+	default) echo "srcaddr vs floor:   $(ratio "$src" "$floor")x (target <= 1.5x)" ;;
+	internet)
+		echo "srcaddr vs floor:   $(ratio "$src" "$floor")x (target <= 1.6x)"
+		echo "pair vs floor:      $(ratio "$pair" "$floor")x (target <= 2.5x)"
+		;;
+	esac
+	if [ "$use_duckdb" = 1 ]; then
+		# DuckDB's own query time, not its process's: the comparison leans
+		# towards DuckDB rather than against it.
+		echo "DuckDB's time / flowlog's (above 1: flowlog is faster; target >= 1.5x):"
+		echo "  count $(ratio "$dcount" "$count")x, srcaddr $(ratio "$dsrc" "$src")x, srcaddr,dstaddr $(ratio "$dpair" "$pair")x"
+	fi
+
+	echo
+	local m
+	for q in "--action REJECT --count" "--action REJECT -o ndjson" "--group-by srcaddr --top 10 --sort bytes" \
+		"--group-by srcaddr,dstaddr --top 10 --sort bytes"; do
+		# shellcheck disable=SC2086
+		m=$(peak "$flowlog" query "$dir" $q)
+		local note=""
+		case "$q" in
+		*srcaddr,dstaddr*) [ -n "$pair_groups" ] && note="$(per_group "$m" "$pair_groups")" ;;
+		*srcaddr*) [ -n "$src_groups" ] && note="$(per_group "$m" "$src_groups")" ;;
+		esac
+		printf 'peak memory of flowlog query DIR %-48s %6d MiB%s\n' "$q:" "$m" "$note"
+	done
+	if [ "$use_duckdb" = 1 ]; then
+		for q in reject-count top-src top-pair; do
+			printf 'peak memory of DuckDB %-58s %6d MiB\n' "$q (node included):" "$(duckdb peak "$q" "$dir")"
+		done
+	fi
+}
+
+# per_group MIB GROUPS: bytes a group above the 40 MiB base, when there
+# are enough groups for the base not to swamp them.
+per_group() {
+	[ "$2" -ge 100000 ] || return 0
+	echo "  ($2 groups: $((($1 - 40) * 1024 * 1024 / $2)) bytes a group above 40 MiB; target <= 96)"
+}
+
+for c in default internet small; do
+	make_corpus "$c"
+done
+echo "$(nproc) CPUs, $threads threads; $(go version | cut -d' ' -f3)$([ "$use_duckdb" = 1 ] && echo ", DuckDB $(cd "$duckdb_dir" && node -p 'require("./node_modules/@duckdb/node-api/package.json").version')")"
+for c in default internet small; do
+	bench "$c"
+done
+
+[ "$use_minio" = 1 ] || exit 0
 echo
-echo "== the same corpus in a bucket on a local MinIO"
+echo "== the default and small corpora in buckets on a local MinIO"
 minio="$(scripts/install-minio.sh)"
-data="$bin/minio-data"
-mkdir -p "$data/bench" # a folder in a fresh data dir is a bucket
+data="$work/minio-data"
+mkdir -p "$data/bench" "$data/bench-small" # a folder in a fresh data dir is a bucket
 port=$((20000 + RANDOM % 20000))
 MINIO_ROOT_USER=flowlog-bench MINIO_ROOT_PASSWORD=flowlog-bench-secret \
-	"$minio" server "$data" --address "127.0.0.1:$port" --console-address "127.0.0.1:$((port + 1))" >"$bin/minio.log" 2>&1 &
+	"$minio" server "$data" --address "127.0.0.1:$port" --console-address "127.0.0.1:$((port + 1))" >"$work/minio.log" 2>&1 &
 minio_pid=$!
 export FLOWLOG_ENDPOINT="http://127.0.0.1:$port" FLOWLOG_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=flowlog-bench AWS_SECRET_ACCESS_KEY=flowlog-bench-secret
 for _ in $(seq 100); do
-	"$bin/flowlog" query s3://bench --count >/dev/null 2>&1 && break
+	"$flowlog" query s3://bench --count >/dev/null 2>&1 && break
 	sleep 0.2
 done
-# simulate is deterministic: the same command writes the same objects.
-"$bin/flowlog" "${simulate[@]}" --bucket bench
-s3got="$("$bin/flowlog" query s3://bench --action REJECT --count)"
-if [ "$s3got" != "$got" ]; then
-	echo "MISMATCH: the bucket counted $s3got rejects, the folder $got" >&2
-	exit 1
-fi
-echo "rejects in the bucket: $s3got (same as the folder)"
-# In turns again, as above.
-locals=() buckets=()
-for round in $(seq 0 "$runs"); do
-	l=$(wall "$bin/flowlog" query "$corpus" --action REJECT --count)
-	b=$(wall "$bin/flowlog" query s3://bench --action REJECT --count)
-	if [ "$round" -gt 0 ]; then
-		locals+=("$l") buckets+=("$b")
+for c in default small; do
+	bucket=bench
+	[ "$c" = small ] && bucket=bench-small
+	# simulate is deterministic: the same flags write the same objects.
+	# shellcheck disable=SC2046
+	"$flowlog" simulate $(simulate_args "$c") --bucket "$bucket"
+	want="$("$flowlog" query "$corpora/$c" --action REJECT --count)"
+	got="$("$flowlog" query "s3://$bucket" --action REJECT --count)"
+	if [ "$got" != "$want" ]; then
+		echo "MISMATCH: the bucket counted $got rejects, the folder $want" >&2
+		exit 1
 	fi
+	echo "rejects in s3://$bucket: $got (same as the folder $corpora/$c)"
+	# In turns again, as above.
+	locals=() buckets=()
+	for round in $(seq 0 "$runs"); do
+		l=$(wall "$flowlog" query "$corpora/$c" --action REJECT --count)
+		b=$(wall "$flowlog" query "s3://$bucket" --action REJECT --count)
+		if [ "$round" -gt 0 ]; then
+			locals+=("$l") buckets+=("$b")
+		fi
+	done
+	local_count=$(median "${locals[@]}")
+	s3_count=$(median "${buckets[@]}")
+	row "flowlog query $corpora/$c --action REJECT --count" "$local_count" ""
+	row "flowlog query s3://$bucket --action REJECT --count" "$s3_count" ""
+	echo "bucket vs folder: $(ratio "$s3_count" "$local_count")x (target <= 1.5x on the default corpus)"
 done
-local_count=$(median "${locals[@]}")
-s3_count=$(median "${buckets[@]}")
-printf '%-58s %8s\n' "flowlog query DIR --action REJECT --count" "$local_count"
-printf '%-58s %8s\n' "flowlog query s3://bench --action REJECT --count" "$s3_count"
-echo "bucket vs folder: $(ratio "$s3_count" "$local_count")x (target <= 1.5x)"
-if [ -x /usr/bin/time ]; then
-	rss=$( { /usr/bin/time -f '%M' "$bin/flowlog" query s3://bench --action REJECT -o ndjson >/dev/null; } 2>&1 | tail -1)
-	printf 'peak memory of flowlog query s3://bench --action REJECT -o ndjson: %d MiB\n' "$((rss / 1024))"
-fi
+printf 'peak memory of flowlog query s3://bench --action REJECT -o ndjson: %d MiB\n' \
+	"$(peak "$flowlog" query s3://bench --action REJECT -o ndjson)"

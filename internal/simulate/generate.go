@@ -111,6 +111,8 @@ type generator struct {
 	local4, local6             netip.Addr
 	internet, private, ipv6Tab addrTable
 
+	inet *internetFacing // the state of TrafficInternet; nil for the default
+
 	rec record.Record // reused for every line
 }
 
@@ -126,6 +128,13 @@ func newGenerator(cfg Config) *generator {
 		action:  cfg.Action,
 	}
 	g.r = rand.New(&g.src)
+	g.rec.Version = []byte("2")
+	g.rec.AccountID = []byte(cfg.AccountID)
+	g.rec.InterfaceID = []byte(cfg.InterfaceID)
+	if cfg.Traffic == TrafficInternet {
+		g.inet = newInternetFacing(g)
+		return g
+	}
 
 	// The interface and its peers are the same in every window: they come
 	// from a stream of their own.
@@ -147,10 +156,6 @@ func newGenerator(cfg Config) *generator {
 	for _, t := range []*addrTable{&g.internet, &g.private, &g.ipv6Tab} {
 		t.zipf = rand.NewZipf(g.r, peerSkew, 1, uint64(len(t.addrs)-1))
 	}
-
-	g.rec.Version = []byte("2")
-	g.rec.AccountID = []byte(cfg.AccountID)
-	g.rec.InterfaceID = []byte(cfg.InterfaceID)
 	return g
 }
 
@@ -160,6 +165,7 @@ type window struct {
 	records     int
 	written     int64 // the time in the object's key
 	rejectShare float64
+	scanShare   float64 // TrafficInternet: of flows, probes from scanners
 
 	minStart, maxEnd int64
 }
@@ -170,7 +176,8 @@ type window struct {
 func (g *generator) startWindow(ws, lo, hi int64, perObject int) (window, bool) {
 	g.src.Seed(g.seed, uint64(ws))
 	w := window{lo: lo, hi: hi, minStart: math.MaxInt64}
-	if g.r.Float64() < emptyWindowShare {
+	// An interface facing the internet is never quiet for ten minutes.
+	if g.r.Float64() < emptyWindowShare && g.inet == nil {
 		return w, false
 	}
 	n := float64(perObject) * (0.9 + 0.2*g.r.Float64()) // ±10%
@@ -189,6 +196,9 @@ func (g *generator) startWindow(ws, lo, hi int64, perObject int) (window, bool) 
 		if g.r.Float64() < 0.05 {
 			w.rejectShare = 0.30
 		}
+	}
+	if g.inet != nil {
+		g.inet.startWindow(g.r, &w)
 	}
 	return w, true
 }
@@ -212,7 +222,11 @@ func (g *generator) appendRecord(dst []byte, w *window, i int) []byte {
 		rec.Start = start
 		rec.End = min(start+30+r.Int64N(60), w.hi-1)
 	} else {
-		g.flow(r.Float64() < w.rejectShare)
+		if g.inet != nil {
+			g.inetFlow(w, start)
+		} else {
+			g.flow(r.Float64() < w.rejectShare)
+		}
 		rec.Start = start
 		rec.End = min(start+g.duration(), w.hi-1)
 	}
@@ -428,15 +442,25 @@ func randomPublic4(r *rand.Rand) netip.Addr {
 	for {
 		var b [4]byte
 		binary.BigEndian.PutUint32(b[:], r.Uint32())
-		a := netip.AddrFrom4(b)
-		ok := b[3] != 0 && b[3] != 255 // skip network and broadcast-looking hosts
-		for _, p := range notPublic4 {
-			ok = ok && !p.Contains(a)
-		}
-		if ok {
+		if a := netip.AddrFrom4(b); isPublic4(a) {
 			return a
 		}
 	}
+}
+
+// isPublic4 reports whether an IPv4 address can be an internet peer. It
+// skips network and broadcast-looking hosts too.
+func isPublic4(a netip.Addr) bool {
+	b := a.As4()
+	if b[3] == 0 || b[3] == 255 {
+		return false
+	}
+	for _, p := range notPublic4 {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // randomPrivate4 returns a peer on the interface's own /16 half the time,

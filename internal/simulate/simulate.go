@@ -4,9 +4,12 @@
 //
 // The output is meant for trying the tool and for benchmarks, so it is
 // deterministic (the same Config gives byte-identical objects) and its
-// traffic has the shape real questions need: a few top talkers among tens of
-// thousands of peers, heavy-tailed flow sizes, rejects aimed at admin ports,
-// IPv6, ICMP, NODATA/SKIPDATA lines and the odd window without an object.
+// traffic has the shape real questions need. Two shapes are on offer (see
+// Traffic): by default a few top talkers among tens of thousands of peers,
+// heavy-tailed flow sizes, rejects aimed at admin ports, IPv6, ICMP,
+// NODATA/SKIPDATA lines and the odd window without an object; or an
+// interface facing the internet, probed all day by scanners and visited by
+// clients from everywhere, with about as many distinct peers as records.
 package simulate
 
 import (
@@ -37,6 +40,25 @@ const Window = 10 * time.Minute
 
 const windowSeconds = int64(Window / time.Second)
 
+// Traffic names a shape of simulated traffic.
+type Traffic string
+
+const (
+	// TrafficDefault is a server in a private network that also talks to
+	// the internet: most flows come from a few hundred peers among tens of
+	// thousands, and a few top talkers carry most of the bytes.
+	TrafficDefault Traffic = "default"
+	// TrafficInternet is a web server's interface facing the internet:
+	// scanners sweep its ports and clients come from everywhere, so a day
+	// of records holds over a third as many distinct source addresses as
+	// records, IPv6 ones with random interface identifiers. It has no
+	// windows without traffic.
+	TrafficInternet Traffic = "internet"
+)
+
+// Traffics are the shapes Config.Traffic takes, the default first.
+var Traffics = []Traffic{TrafficDefault, TrafficInternet}
+
 // Config describes the flow log to simulate and the period to cover.
 type Config struct {
 	Name        string // flow log name: the first part of every object key
@@ -62,6 +84,9 @@ type Config struct {
 	// RecordsPerObject is the typical number of records in a full window;
 	// each window varies it by up to ±10%. 0 means DefaultRecordsPerObject.
 	RecordsPerObject int
+
+	// Traffic is the shape of the traffic; "" means TrafficDefault.
+	Traffic Traffic
 
 	Seed int64
 }
@@ -218,6 +243,13 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	if cfg.Duration <= 0 {
 		return cfg, bad("duration", cfg.Duration.String(), "must be positive")
+	}
+	switch cfg.Traffic {
+	case "":
+		cfg.Traffic = TrafficDefault
+	case TrafficDefault, TrafficInternet:
+	default:
+		return cfg, bad("traffic", string(cfg.Traffic), "want default or internet")
 	}
 	switch {
 	case cfg.RecordsPerObject == 0:

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -33,6 +34,7 @@ type Options struct {
 	From             string
 	Duration         time.Duration
 	RecordsPerObject int
+	Traffic          string
 	Seed             int64
 }
 
@@ -49,6 +51,11 @@ holding version-2 records with a realistic mix of traffic (IPv4 and IPv6, TCP,
 UDP and ICMP, well-known ports, heavy-tailed sizes, a few top talkers, rejects
 aimed at admin ports, the odd NODATA and SKIPDATA line).
 
+--traffic internet writes what an interface facing the internet sees instead:
+scanners sweeping its ports, clients from everywhere, IPv6 peers with random
+interface identifiers; a day of 3 million records holds over a million distinct
+source addresses, and most rejects are scanners' probes.
+
 With --flowlog, the name, prefix, interface, direction and action come from a
 configured flow log, and the objects go to its bucket and prefix unless --out
 names a folder (with no object storage configured, the bucket is a folder
@@ -56,7 +63,8 @@ under the storage root). --bucket writes to a bucket, --out to a local folder la
 one. The same --seed writes byte-identical objects.`,
 		Example: `  flowlog simulate --flowlog web-ingress --duration 24h
   flowlog simulate --out ./logs --name web --duration 6h
-  flowlog simulate --out ./bucket --flowlog web-ingress --from 2026-11-24 --duration 24h --seed 7`,
+  flowlog simulate --out ./bucket --flowlog web-ingress --from 2026-11-24 --duration 24h --seed 7
+  flowlog simulate --out ./edge --name edge --duration 24h --records-per-object 20000 --traffic internet`,
 		Args: cmdutil.ArgsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -78,6 +86,7 @@ one. The same --seed writes byte-identical objects.`,
 	fl.DurationVar(&opts.Duration, "duration", time.Hour, "length of the period, a `DURATION` such as 6h")
 	fl.Lookup("duration").DefValue = "1h" // as written, not time.Duration's 1h0m0s
 	fl.IntVar(&opts.RecordsPerObject, "records-per-object", simulate.DefaultRecordsPerObject, "`N` records in a full 10-minute object, varied by up to 10%")
+	fl.StringVar(&opts.Traffic, "traffic", string(simulate.TrafficDefault), "`SHAPE` of the traffic: default (a server with a few hundred busy peers) or internet (scanners and clients from everywhere)")
 	fl.Int64Var(&opts.Seed, "seed", 1, "random `SEED`; the same seed writes the same objects")
 	cmd.MarkFlagDirname("out")
 	cmd.MarkFlagsMutuallyExclusive("out", "bucket")
@@ -90,6 +99,7 @@ one. The same --seed writes byte-identical objects.`,
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	cmdutil.RegisterEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
 	cmdutil.RegisterEnumCompletion(cmd, "action", "accepted", "rejected", "all")
+	cmdutil.RegisterEnumCompletion(cmd, "traffic", string(simulate.TrafficDefault), string(simulate.TrafficInternet))
 	return cmd
 }
 
@@ -107,6 +117,7 @@ func simulateRun(ctx context.Context, opts *Options) error {
 	cfg := simulate.Config{
 		Duration:         opts.Duration,
 		RecordsPerObject: opts.RecordsPerObject,
+		Traffic:          simulate.Traffic(strings.ToLower(opts.Traffic)),
 		Seed:             opts.Seed,
 	}
 	var err error
