@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -54,6 +56,9 @@ func clearRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	w := f.IO.ErrOut
+	// Every change is worked out and shown before one question.
+	var plans []*retention.ClearPlan
+	var stores []string
 	for _, objs := range targets {
 		plan, err := retention.PlanClear(ctx, objs)
 		if errors.Is(err, retention.ErrNoRule) {
@@ -70,16 +75,25 @@ func clearRun(ctx context.Context, opts *Options) error {
 		} else {
 			fmt.Fprintf(w, "  kept as they are: %s\n", cmdutil.RuleIDs(plan.Others))
 		}
-		if err := cmdutil.Confirm(f.IO, opts.Yes, "change the lifecycle of "+objs.Store.String()+"?"); err != nil {
-			return err
+		plans = append(plans, plan)
+		if !slices.Contains(stores, objs.Store.String()) {
+			stores = append(stores, objs.Store.String())
 		}
+	}
+	if len(plans) == 0 {
+		return nil
+	}
+	if err := cmdutil.Confirm(f.IO, opts.Yes, "change the lifecycle of "+strings.Join(stores, ", ")+"?"); err != nil {
+		return err
+	}
+	for _, plan := range plans {
 		if err := plan.Apply(ctx); err != nil {
 			return cmdutil.NotImplementedHint(err, cmdutil.LifecycleConfigs)
 		}
 		if len(plan.Still) > 0 {
-			fmt.Fprintf(w, "removed rule %q; rule %s still expires some of %s\n", plan.Rule.ID, cmdutil.RuleIDs(plan.Still), objs)
+			fmt.Fprintf(w, "removed rule %q; rule %s still expires some of %s\n", plan.Rule.ID, cmdutil.RuleIDs(plan.Still), plan.Objects)
 		} else {
-			fmt.Fprintf(w, "removed rule %q: %s are kept until deleted\n", plan.Rule.ID, objs)
+			fmt.Fprintf(w, "removed rule %q: %s are kept until deleted\n", plan.Rule.ID, plan.Objects)
 		}
 	}
 	return nil

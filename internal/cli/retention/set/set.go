@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -62,6 +64,9 @@ func setRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// Every change is worked out and shown before one question.
+	var plans []*retention.SetPlan
+	var stores []string
 	for _, objs := range targets {
 		var configured []flowlog.FlowLog
 		if objs.Name != "" {
@@ -81,13 +86,22 @@ func setRun(ctx context.Context, opts *Options) error {
 			continue
 		}
 		cmdutil.PreviewRetention(f.IO.ErrOut, plan)
-		if err := cmdutil.Confirm(f.IO, opts.Yes, "change the lifecycle of "+objs.Store.String()+"?"); err != nil {
-			return err
+		plans = append(plans, plan)
+		if !slices.Contains(stores, objs.Store.String()) {
+			stores = append(stores, objs.Store.String())
 		}
+	}
+	if len(plans) == 0 {
+		return nil
+	}
+	if err := cmdutil.Confirm(f.IO, opts.Yes, "change the lifecycle of "+strings.Join(stores, ", ")+"?"); err != nil {
+		return err
+	}
+	for _, plan := range plans {
 		if err := plan.Apply(ctx); err != nil {
 			return cmdutil.NotImplementedHint(err, cmdutil.LifecycleConfigs)
 		}
-		fmt.Fprintf(f.IO.ErrOut, "set: %s expire %s\n", objs, retention.DescribeExpiry(plan.Rule))
+		fmt.Fprintf(f.IO.ErrOut, "set: %s expire %s\n", plan.Objects, retention.DescribeExpiry(plan.Rule))
 	}
 	return nil
 }
