@@ -93,9 +93,19 @@ func (t *addrTable) merge(other groupTable) {
 		}
 		t.absent.merge(o.absent)
 	}
+	// Fold the smaller table into the larger, with room for all of it made
+	// first. Both tables place a key by the same hash, so the other's slots
+	// come in the order of their home slots here; inserted into a table
+	// with fewer slots than keys arriving per slot, linear probing would
+	// build one ever longer run, and each insert would walk it (a merge of
+	// a million groups took most of a group-by's time).
+	if o.groups.used > t.groups.used {
+		t.groups, o.groups = o.groups, t.groups
+	}
+	t.groups.reserve(o.groups.used)
 	for i := range o.groups.slots {
 		if s := &o.groups.slots[i]; s.key.family != 0 {
-			t.groups.get(s.key).merge(&s.sums)
+			t.groups.find(s.key, t.groups.home(s.key)).merge(&s.sums)
 		}
 	}
 }
