@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
 	"github.com/flowlog/flowlog/internal/retention"
 )
@@ -59,4 +61,16 @@ func PreviewRetention(w io.Writer, p *retention.SetPlan) {
 		fmt.Fprintf(w, "note: rule %q (prefix %q) also expires some of these objects, %s; each object expires by whichever rule comes first\n",
 			r.ID, r.Prefix, retention.DescribeExpiry(r))
 	}
+}
+
+// ConfirmLifecycle asks once before changing the lifecycle of the stores
+// the objects lie in, each named once, in order.
+func ConfirmLifecycle(f *Factory, yes bool, objs []flowlog.Objects) error {
+	var stores []string
+	for _, o := range objs {
+		if s := o.Store.String(); !slices.Contains(stores, s) {
+			stores = append(stores, s)
+		}
+	}
+	return Confirm(f.IO, yes, "change the lifecycle of "+strings.Join(stores, ", ")+"?")
 }

@@ -6,12 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/retention"
 )
 
@@ -58,7 +57,7 @@ func clearRun(ctx context.Context, opts *Options) error {
 	w := f.IO.ErrOut
 	// Every change is worked out and shown before one question.
 	var plans []*retention.ClearPlan
-	var stores []string
+	var changed []flowlog.Objects
 	for _, objs := range targets {
 		plan, err := retention.PlanClear(ctx, objs)
 		if errors.Is(err, retention.ErrNoRule) {
@@ -76,14 +75,12 @@ func clearRun(ctx context.Context, opts *Options) error {
 			fmt.Fprintf(w, "  kept as they are: %s\n", cmdutil.RuleIDs(plan.Others))
 		}
 		plans = append(plans, plan)
-		if !slices.Contains(stores, objs.Store.String()) {
-			stores = append(stores, objs.Store.String())
-		}
+		changed = append(changed, objs)
 	}
 	if len(plans) == 0 {
 		return nil
 	}
-	if err := cmdutil.Confirm(f.IO, opts.Yes, "change the lifecycle of "+strings.Join(stores, ", ")+"?"); err != nil {
+	if err := cmdutil.ConfirmLifecycle(f, opts.Yes, changed); err != nil {
 		return err
 	}
 	for _, plan := range plans {

@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -66,7 +64,7 @@ func setRun(ctx context.Context, opts *Options) error {
 	}
 	// Every change is worked out and shown before one question.
 	var plans []*retention.SetPlan
-	var stores []string
+	var changed []flowlog.Objects
 	for _, objs := range targets {
 		var configured []flowlog.FlowLog
 		if objs.Name != "" {
@@ -87,14 +85,12 @@ func setRun(ctx context.Context, opts *Options) error {
 		}
 		cmdutil.PreviewRetention(f.IO.ErrOut, plan)
 		plans = append(plans, plan)
-		if !slices.Contains(stores, objs.Store.String()) {
-			stores = append(stores, objs.Store.String())
-		}
+		changed = append(changed, objs)
 	}
 	if len(plans) == 0 {
 		return nil
 	}
-	if err := cmdutil.Confirm(f.IO, opts.Yes, "change the lifecycle of "+strings.Join(stores, ", ")+"?"); err != nil {
+	if err := cmdutil.ConfirmLifecycle(f, opts.Yes, changed); err != nil {
 		return err
 	}
 	for _, plan := range plans {
