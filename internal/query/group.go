@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/flowlog/flowlog/internal/record"
 )
@@ -87,39 +86,20 @@ func (a *groupSums) merge(b *groupSums) {
 // groups, sorted by sortBy (largest first, ties by key), at most top when
 // top > 0. Memory grows with the number of groups, not records.
 func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, top int) ([]Group, Stats, error) {
-	start := time.Now()
-	need := record.FieldSet(0).With(record.Packets).With(record.Bytes).With(record.Start).With(record.End)
-	for _, k := range keys {
-		need = need.With(k.Field)
-	}
-	tables := make([]groupTable, q.workers())
-	readers, err := q.forEachInput(ctx, q.need(need), func(rd *reader, i int) error {
-		t := tables[rd.slot]
-		if t == nil {
-			t = newGroupTable(keys)
-			tables[rd.slot] = t
-		}
-		return rd.read(ctx, q.Inputs[i], t.add)
-	})
-	stats := sumStats(readers, start)
+	groups, stats, err := q.AggregateEach(ctx, []Aggregation{{Keys: keys, SortBy: sortBy, Top: top}})
 	if err != nil {
 		return nil, stats, err
 	}
+	return groups[0], stats, nil
+}
 
-	var all groupTable
-	for _, t := range tables {
-		switch {
-		case t == nil:
-		case all == nil:
-			all = t
-		default:
-			all.merge(t)
-		}
+// groupsOf returns the groups of t in the order of sortBy, largest first
+// with ties in key order, at most top when top > 0.
+func groupsOf(t groupTable, keys []GroupKey, sortBy SortBy, top int) []Group {
+	if t == nil {
+		return nil
 	}
-	if all == nil {
-		return nil, stats, nil
-	}
-	rows := all.rows()
+	rows := t.rows()
 	metric := func(a *groupSums) uint64 {
 		switch sortBy {
 		case SortPackets:
@@ -158,5 +138,5 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 			LastEnd:    a.last,
 		}
 	}
-	return groups, stats, nil
+	return groups
 }

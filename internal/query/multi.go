@@ -1,0 +1,88 @@
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/flowlog/flowlog/internal/record"
+)
+
+// Aggregation is one group-by among several computed in one pass: the
+// records that both the query's filter and its own Filter keep, grouped by
+// Keys, in the order of SortBy, at most Top groups when Top > 0.
+type Aggregation struct {
+	Filter Matcher // nil keeps every record the query keeps
+	Keys   []GroupKey
+	SortBy SortBy
+	Top    int
+}
+
+// AggregateEach computes every aggregation in one pass over the inputs:
+// each record is read and parsed once and offered to every group table, so
+// several group-bys cost about one read, not one each. The groups of
+// aggregation i are groups[i], as Aggregate would return them for it alone.
+// Memory grows with the number of groups of all the aggregations together.
+func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation) (groups [][]Group, stats Stats, err error) {
+	start := time.Now()
+	need := record.FieldSet(0).With(record.Packets).With(record.Bytes).With(record.Start).With(record.End)
+	for _, a := range aggs {
+		for _, k := range a.Keys {
+			need = need.With(k.Field)
+		}
+		if a.Filter != nil {
+			need |= a.Filter.Fields()
+		}
+	}
+	// tables[w][i] is worker w's table of aggregation i.
+	tables := make([][]groupTable, q.workers())
+	visits := make([]func(*record.Record) bool, q.workers())
+	readers, err := q.forEachInput(ctx, q.need(need), func(rd *reader, i int) error {
+		visit := visits[rd.slot]
+		if visit == nil {
+			ts := make([]groupTable, len(aggs))
+			for i, a := range aggs {
+				ts[i] = newGroupTable(a.Keys)
+			}
+			tables[rd.slot] = ts
+			visit = visitor(aggs, ts)
+			visits[rd.slot] = visit
+		}
+		return rd.read(ctx, q.Inputs[i], visit)
+	})
+	stats = sumStats(readers, start)
+	if err != nil {
+		return nil, stats, err
+	}
+	groups = make([][]Group, len(aggs))
+	for i, a := range aggs {
+		var all groupTable
+		for _, ts := range tables {
+			switch {
+			case ts == nil:
+			case all == nil:
+				all = ts[i]
+			default:
+				all.merge(ts[i])
+			}
+		}
+		groups[i] = groupsOf(all, a.Keys, a.SortBy, a.Top)
+	}
+	return groups, stats, nil
+}
+
+// visitor offers a record to each table whose aggregation keeps it. One
+// aggregation without a filter, the plain group-by, adds straight to its
+// table.
+func visitor(aggs []Aggregation, tables []groupTable) func(*record.Record) bool {
+	if len(aggs) == 1 && aggs[0].Filter == nil {
+		return tables[0].add
+	}
+	return func(r *record.Record) bool {
+		for i, a := range aggs {
+			if a.Filter == nil || a.Filter.Match(r) {
+				tables[i].add(r)
+			}
+		}
+		return true
+	}
+}

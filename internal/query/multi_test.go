@@ -1,0 +1,60 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/flowlog/flowlog/internal/record"
+)
+
+// TestAggregateEachAgreesWithAggregate checks that group-bys computed
+// together in one pass, each with its own filter, are the groups each
+// gives alone with its filter as the query's, whatever the workers.
+func TestAggregateEachAgreesWithAggregate(t *testing.T) {
+	inputs, _ := corpus(t, 40)
+	aggs := []Aggregation{
+		{Keys: mustKeys(t, "srcaddr"), SortBy: SortBytes, Top: 5},
+		{Keys: mustKeys(t, "dstport"), SortBy: SortFlows, Filter: actionIs(record.Reject)},
+		{Keys: mustKeys(t, "srcaddr/16,action"), SortBy: SortPackets},
+		{Keys: mustKeys(t, "interface_id"), SortBy: SortFlows, Top: 3, Filter: actionIs(record.Accept)},
+		{Keys: mustKeys(t, "srcaddr"), SortBy: SortFlows, Filter: actionIs(record.Reject)},
+	}
+	for _, workers := range []int{1, 3} {
+		q := &Query{Inputs: inputs, Workers: workers}
+		got, stats, err := q.AggregateEach(context.Background(), aggs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(aggs) {
+			t.Fatalf("%d results for %d aggregations", len(got), len(aggs))
+		}
+		var records int64
+		for i, a := range aggs {
+			alone := &Query{Inputs: inputs, Workers: workers, Filter: a.Filter}
+			want, st, err := alone.Aggregate(context.Background(), a.Keys, a.SortBy, a.Top)
+			if err != nil {
+				t.Fatal(err)
+			}
+			records = st.Records
+			if len(want) == 0 {
+				t.Fatalf("aggregation %d has no groups: the test checks nothing", i)
+			}
+			if fmt.Sprint(got[i]) != fmt.Sprint(want) {
+				t.Errorf("%d workers, aggregation %d: together\n%v\nalone\n%v", workers, i, got[i], want)
+			}
+		}
+		if stats.Records != records || stats.Matched != records {
+			t.Errorf("stats %+v: want %d records read and matched, once", stats, records)
+		}
+	}
+}
+
+func mustKeys(t *testing.T, spec string) []GroupKey {
+	t.Helper()
+	keys, err := ParseGroupKeys(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
