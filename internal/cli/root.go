@@ -26,6 +26,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/prune"
 	"github.com/flowlog/flowlog/internal/cli/query"
 	"github.com/flowlog/flowlog/internal/cli/replace"
+	reportcmd "github.com/flowlog/flowlog/internal/cli/report"
 	"github.com/flowlog/flowlog/internal/cli/retention"
 	"github.com/flowlog/flowlog/internal/cli/simulate"
 	"github.com/flowlog/flowlog/internal/cli/version"
@@ -136,6 +137,7 @@ one flow log per resource, no change after creation.`,
 	}
 	for _, cmd := range []*cobra.Command{
 		query.NewCmdQuery(f, nil),
+		reportcmd.NewCmdReport(f, build.Version, nil),
 		simulate.NewCmdSimulate(f, nil),
 		fetch.NewCmdFetch(f, nil),
 		prune.NewCmdPrune(f, nil),

@@ -69,21 +69,10 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 			return queryRun(cmd.Context(), opts)
 		},
 	}
+	cmdutil.AddFilterFlags(cmd, &opts.Spec)
 	fl := cmd.Flags()
-	fl.StringSliceVar(&opts.Spec.Actions, "action", nil, "keep records with this firewall `VERDICT`: ACCEPT or REJECT")
-	fl.StringSliceVar(&opts.Spec.Statuses, "status", nil, "keep records with this log `STATUS`: OK, NODATA or SKIPDATA")
-	fl.StringSliceVar(&opts.Spec.Srcs, "src", nil, "source `IP|CIDR` (IPv4 or IPv6)")
-	fl.StringSliceVar(&opts.Spec.Dsts, "dst", nil, "destination `IP|CIDR`")
-	fl.StringSliceVar(&opts.Spec.Addrs, "addr", nil, "source or destination `IP|CIDR`")
-	fl.StringSliceVar(&opts.Spec.SrcPorts, "src-port", nil, "source `PORTS`: 22,80,8000-8999")
-	fl.StringSliceVar(&opts.Spec.DstPorts, "dst-port", nil, "destination `PORTS`")
-	fl.StringSliceVar(&opts.Spec.Ports, "port", nil, "source or destination `PORTS`")
-	fl.StringSliceVar(&opts.Spec.Protocols, "protocol", nil, "`PROTOCOL`: tcp, udp, icmp, icmpv6 or a number")
-	fl.StringSliceVar(&opts.Spec.Interfaces, "interface", nil, "interface `ID`")
-	fl.StringSliceVar(&opts.Spec.Accounts, "account", nil, "account `ID`")
 	fl.StringVar(&opts.Since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "records starting at or before `TIME`")
-	fl.StringVar(&opts.Spec.Where, "where", "", "filter `EXPR`, e.g. 'proto tcp and dst port in (22, 3389) and bytes > 1M'")
 	fl.StringVar(&opts.Spec.Fields, "fields", "", "`FIELDS` to print, in order (default all): srcaddr,dstaddr,dstport,bytes")
 	fl.Int64Var(&opts.Spec.Limit, "limit", 0, "stop after `N` records (or N groups)")
 	fl.BoolVar(&opts.Spec.Count, "count", false, "print only the number of matching records")
@@ -100,9 +89,6 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
 	for flag, values := range map[string][]string{
-		"action":   {"ACCEPT", "REJECT"},
-		"status":   {"OK", "NODATA", "SKIPDATA"},
-		"protocol": {"tcp", "udp", "icmp", "icmpv6"},
 		"fields":   record.FieldNames(),
 		"group-by": record.FieldNames(),
 	} {
