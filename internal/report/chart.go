@@ -135,9 +135,9 @@ func seriesChart(id, title string, s Series, bytes bool, loc *time.Location, lay
 	}
 
 	// The table and the description.
-	what := "flows"
+	what := "Flows"
 	if bytes {
-		what = "bytes"
+		what = "Bytes"
 	}
 	c.Table.Head = []string{"interval start"}
 	c.Table.Numeric = []bool{false}
