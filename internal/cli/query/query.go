@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
@@ -140,6 +141,9 @@ func queryRun(ctx context.Context, opts *Options) error {
 	}
 	if opts.Follow && opts.Interval < time.Second {
 		return cmdutil.UsageErrorf("--interval must be at least 1s")
+	}
+	if opts.Follow {
+		ctx = objstore.WithPatience(ctx, readPatience(f.IO.ErrOut))
 	}
 
 	sources, err := cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})

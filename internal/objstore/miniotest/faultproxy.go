@@ -85,6 +85,7 @@ type FaultProxy struct {
 	plan     Plan
 	failKeys map[string]FaultKind
 	down     bool
+	readsOff bool
 	attempts map[string]int
 	injected map[FaultKind]int
 }
@@ -144,6 +145,15 @@ func (p *FaultProxy) FailAlways(key string, kind FaultKind) {
 	p.failKeys[key] = kind
 }
 
+// SetReadsDown refuses every read of an object (its connection dropped
+// unanswered) while listings and writes still pass, as a store whose data
+// servers are out while its index answers; or ends that.
+func (p *FaultProxy) SetReadsDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readsOff = down
+}
+
 // SetDelay adds d before every request is forwarded, as a bucket tens of
 // milliseconds away adds it to each round trip.
 func (p *FaultProxy) SetDelay(d time.Duration) {
@@ -190,6 +200,8 @@ func (p *FaultProxy) decide(r *http.Request) Fault {
 	case p.down:
 		f = Fault{Kind: Refuse}
 	case key == "":
+	case p.readsOff:
+		f = Fault{Kind: Refuse}
 	case always:
 		f = Fault{Kind: kind}
 	case p.plan != nil:

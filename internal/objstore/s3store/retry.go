@@ -28,14 +28,14 @@ type Counters struct {
 	ResumedBytes atomic.Int64
 }
 
-// Backoff between attempts: exponential from backoffBase, at most
-// backoffMax, with the upper half jittered so that many readers cut off at
-// once do not come back at once.
 // ObjectsInFlight is how many object reads a command keeps going at once
 // against a bucket: enough that round trips of tens of milliseconds
 // overlap, and no more than the transport keeps connections for.
 const ObjectsInFlight = 64
 
+// Backoff between attempts: exponential from backoffBase, at most
+// backoffMax, with the upper half jittered so that many readers cut off at
+// once do not come back at once.
 const (
 	backoffBase = 100 * time.Millisecond
 	backoffMax  = 5 * time.Second
