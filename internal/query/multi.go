@@ -36,7 +36,7 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation) (groups [
 	// tables[w][i] is worker w's table of aggregation i.
 	tables := make([][]groupTable, q.workers())
 	visits := make([]func(*record.Record) bool, q.workers())
-	readers, err := q.forEachInput(ctx, q.need(need), func(rd *reader, i int) error {
+	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
 		visit := visits[rd.slot]
 		if visit == nil {
 			ts := make([]groupTable, len(aggs))

@@ -125,13 +125,15 @@ func reportRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs}
+	// Objects in flight are chosen for the store; the workers that parse
+	// them, for the CPU (as query does).
+	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, InFlight: sources.InFlight()}
+	if opts.Jobs > 0 {
+		q.InFlight = opts.Jobs
+		q.Workers = min(opts.Jobs, runtime.GOMAXPROCS(0))
+	}
 	if plan.Filter != nil {
 		q.Filter = plan.Filter
-	}
-	if q.Workers == 0 && sources.Remote {
-		// Objects in a bucket wait on the network as much as on the CPU.
-		q.Workers = max(8, 2*runtime.GOMAXPROCS(0))
 	}
 	bar := cmdutil.NewProgress(f.IO, len(inputs), false)
 	q.Progress = bar.Done
