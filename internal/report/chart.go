@@ -193,8 +193,9 @@ func rankChart(id string, r Ranking) chart {
 		}
 		value := metricText(bytes, v)
 		if bytes {
-			value += " · " + countText(row.Flows) + " flows"
+			value += " · " + countText(row.Flows)
 		}
+		value += " " + plural(int(min(row.Flows, 2)), "flow")
 		c.Texts = append(c.Texts, label{0, y + 11, "start", "name", fmt.Sprintf("%d. %s", i+1, row.Label)})
 		c.Rects = append(c.Rects, shape{X: 0, Y: y + 15, W: w, H: 10, Class: "bar", Tip: row.Label + ": " + value})
 		c.Texts = append(c.Texts, label{w + 6, y + 24, "start", "value", value})
