@@ -17,14 +17,27 @@ type Aggregation struct {
 	Top    int
 }
 
+// Visitor is a consumer of the records of a pass besides the group tables,
+// with state of its own per worker that it merges at the end (as flowlog
+// scans keeps per source): Need lists the fields it reads, and New returns
+// worker w's visit function, called once a worker before its first record.
+type Visitor struct {
+	Need record.FieldSet
+	New  func(worker int) func(*record.Record) bool
+}
+
 // AggregateEach computes every aggregation in one pass over the inputs:
-// each record is read and parsed once and offered to every group table, so
-// several group-bys cost about one read, not one each. The groups of
-// aggregation i are groups[i], as Aggregate would return them for it alone.
-// Memory grows with the number of groups of all the aggregations together.
-func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation) (groups [][]Group, stats Stats, err error) {
+// each record is read and parsed once and offered to every group table and
+// every visitor in also, so several group-bys cost about one read, not one
+// each. The groups of aggregation i are groups[i], as Aggregate would
+// return them for it alone. Memory grows with the number of groups of all
+// the aggregations together.
+func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...Visitor) (groups [][]Group, stats Stats, err error) {
 	start := time.Now()
 	need := record.FieldSet(0).With(record.Packets).With(record.Bytes).With(record.Start).With(record.End)
+	for _, v := range also {
+		need |= v.Need
+	}
 	for _, a := range aggs {
 		for _, k := range a.Keys {
 			need = need.With(k.Field)
@@ -44,7 +57,11 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation) (groups [
 				ts[i] = newGroupTable(a.Keys)
 			}
 			tables[rd.slot] = ts
-			visit = visitor(aggs, ts)
+			var others []func(*record.Record) bool
+			for _, v := range also {
+				others = append(others, v.New(rd.slot))
+			}
+			visit = visitor(aggs, ts, others)
 			visits[rd.slot] = visit
 		}
 		return rd.read(ctx, q.Inputs[i], visit)
@@ -70,11 +87,11 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation) (groups [
 	return groups, stats, nil
 }
 
-// visitor offers a record to each table whose aggregation keeps it. One
-// aggregation without a filter, the plain group-by, adds straight to its
-// table.
-func visitor(aggs []Aggregation, tables []groupTable) func(*record.Record) bool {
-	if len(aggs) == 1 && aggs[0].Filter == nil {
+// visitor offers a record to each table whose aggregation keeps it, then
+// to the other visitors. One aggregation without a filter, the plain
+// group-by, adds straight to its table.
+func visitor(aggs []Aggregation, tables []groupTable, others []func(*record.Record) bool) func(*record.Record) bool {
+	if len(aggs) == 1 && aggs[0].Filter == nil && len(others) == 0 {
 		return tables[0].add
 	}
 	return func(r *record.Record) bool {
@@ -82,6 +99,9 @@ func visitor(aggs []Aggregation, tables []groupTable) func(*record.Record) bool 
 			if a.Filter == nil || a.Filter.Match(r) {
 				tables[i].add(r)
 			}
+		}
+		for _, visit := range others {
+			visit(r)
 		}
 		return true
 	}

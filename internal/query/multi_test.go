@@ -22,7 +22,20 @@ func TestAggregateEachAgreesWithAggregate(t *testing.T) {
 	}
 	for _, workers := range []int{1, 3} {
 		q := &Query{Inputs: inputs, Workers: workers}
-		got, stats, err := q.AggregateEach(context.Background(), aggs)
+		// A visitor beside the tables sees every record kept, once, on
+		// state of its worker's own.
+		seen := make([]int64, workers)
+		made := make([]int, workers)
+		counter := Visitor{Need: record.FieldSet(0).With(record.ActionField), New: func(w int) func(*record.Record) bool {
+			made[w]++
+			return func(r *record.Record) bool {
+				if r.Has(record.ActionField) {
+					seen[w]++
+				}
+				return true
+			}
+		}}
+		got, stats, err := q.AggregateEach(context.Background(), aggs, counter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,6 +59,16 @@ func TestAggregateEachAgreesWithAggregate(t *testing.T) {
 		}
 		if stats.Records != records || stats.Matched != records {
 			t.Errorf("stats %+v: want %d records read and matched, once", stats, records)
+		}
+		var total int64
+		for w := range workers {
+			total += seen[w]
+			if made[w] > 1 {
+				t.Errorf("worker %d made %d visitors, want one", w, made[w])
+			}
+		}
+		if total != records {
+			t.Errorf("the visitor saw %d records, want %d", total, records)
 		}
 	}
 }
