@@ -192,7 +192,7 @@ func TestBar(t *testing.T) {
 		{0, 100, ""},
 		{100, 100, "████"},
 		{50, 100, "██"},
-		{1, 1000, "▏"}, // a sliver, not nothing
+		{1, 1000, "▏"},  // a sliver, not nothing
 		{40, 100, "█▋"}, // 12.8 eighths round to 13
 		{7, 0, ""},
 	}

@@ -30,9 +30,10 @@ type Group struct {
 	FirstStart int64 // 0 when no record of the group had a start
 	LastEnd    int64 // 0 when no record had an end
 
-	// With a conversation key: Packets and Bytes split by direction.
-	PacketsToServer, BytesToServer uint64
-	PacketsToClient, BytesToClient uint64
+	// With a conversation key: Packets and Bytes split by the side that
+	// sent them, as Zeek's orig_bytes and resp_bytes.
+	ClientPackets, ClientBytes uint64 // client to server
+	ServerPackets, ServerBytes uint64 // server to client
 }
 
 // KeyValue is the value of one group key; Present is false for "-".
@@ -217,8 +218,8 @@ func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 			LastEnd:    a.last,
 		}
 		if row.back != nil {
-			groups[i].PacketsToClient, groups[i].BytesToClient = row.back.packets, row.back.bytes
-			groups[i].PacketsToServer, groups[i].BytesToServer = a.packets-row.back.packets, a.bytes-row.back.bytes
+			groups[i].ServerPackets, groups[i].ServerBytes = row.back.packets, row.back.bytes
+			groups[i].ClientPackets, groups[i].ClientBytes = a.packets-row.back.packets, a.bytes-row.back.bytes
 		}
 	}
 	return groups, stats, nil

@@ -350,7 +350,7 @@ func TestConversationsMatchReference(t *testing.T) {
 		c := g.Key[0].Conv
 		k := tuple{c.Protocol, netip.AddrPortFrom(c.Client, c.ClientPort), netip.AddrPortFrom(c.Server, c.ServerPort)}
 		w, ok := want[k]
-		got := ways{g.Flows, g.PacketsToServer, g.BytesToServer, g.PacketsToClient, g.BytesToClient}
+		got := ways{g.Flows, g.ClientPackets, g.ClientBytes, g.ServerPackets, g.ServerBytes}
 		if !ok || got != w || g.Bytes != w.bytesUp+w.bytesDown || g.Packets != w.pktsUp+w.pktsDown {
 			t.Fatalf("conversation %v = %+v, want %+v (present %v)", k, got, w, ok)
 		}
@@ -367,7 +367,7 @@ func TestConversationsMatchReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, g := range groups {
-		if g.PacketsToServer+g.PacketsToClient != g.Packets || g.BytesToServer+g.BytesToClient != g.Bytes {
+		if g.ClientPackets+g.ServerPackets != g.Packets || g.ClientBytes+g.ServerBytes != g.Bytes {
 			t.Errorf("row %+v: directions do not add up", g)
 		}
 	}

@@ -307,7 +307,7 @@ func (p *Plan) Columns() []string {
 		}
 	}
 	if conversation {
-		return append(columns, "flows", "packets_to_server", "bytes_to_server", "packets_to_client", "bytes_to_client", "first_start", "last_end")
+		return append(columns, "flows", "client_packets", "client_bytes", "server_packets", "server_bytes", "first_start", "last_end")
 	}
 	return append(columns, "flows", "packets", "bytes", "first_start", "last_end")
 }
@@ -382,10 +382,10 @@ func (p *Plan) GroupRow(row []output.Value, g Group) {
 	row[n] = output.CountValue(g.Flows)
 	n++
 	if conversation {
-		row[n] = output.CountValue(g.PacketsToServer)
-		row[n+1] = output.SizeValue(g.BytesToServer)
-		row[n+2] = output.CountValue(g.PacketsToClient)
-		row[n+3] = output.SizeValue(g.BytesToClient)
+		row[n] = output.CountValue(g.ClientPackets)
+		row[n+1] = output.SizeValue(g.ClientBytes)
+		row[n+2] = output.CountValue(g.ServerPackets)
+		row[n+3] = output.SizeValue(g.ServerBytes)
 		n += 4
 	} else {
 		row[n] = output.CountValue(g.Packets)

@@ -73,10 +73,10 @@ first interval seen to the last), and a table on a terminal adds bytes/s and
 a bar of the --sort metric.
 
 Conversations: --group-by conversation folds the records of both directions
-of a 5-tuple into one row, with packets and bytes to the server and to the
-client. The server is the side with the lower port (a well-known port is
-below any ephemeral one); with equal ports, as for ICMP, the lower address
-is the client.`,
+of a 5-tuple into one row, with the packets and bytes each side sent
+(client_packets, client_bytes, server_packets, server_bytes). The server is
+the side with the lower port (a well-known port is below any ephemeral one);
+with equal ports, as for ICMP, the lower address is the client.`,
 		Example: `  flowlog query ./logs --action REJECT
   flowlog query ./logs --dst-port 22,3389 --since 6h -o ndjson | jq .srcaddr
   flowlog query ./logs --where 'proto tcp and bytes > 1M and not src net 10.0.0.0/8'
