@@ -81,7 +81,8 @@ func BenchmarkGroupTime(b *testing.B) {
 		"action,log_status", "time/1h,action", // a handful of groups
 		"dstport", "time/1m,action", // hundreds
 		"srcaddr,dstport", "time/10m,srcaddr", // tens of thousands
-		"conversation",
+		"conversation", "srcaddr,srcport,dstaddr,dstport,protocol", // a 5-tuple either way
+		"time/1h,conversation",
 	} {
 		b.Run(spec, func(b *testing.B) {
 			keys, err := ParseGroupKeys(spec)

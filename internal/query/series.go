@@ -31,30 +31,36 @@ func segmentAt(key string, keys []GroupKey, i int) (from, to int) {
 // foldConversations joins the two directions of each conversation. The
 // tables keep them apart (the last byte of an encoded conversation is the
 // direction), so that they need no wider sums; here each pair becomes one
-// row whose sums hold both and whose back holds the server's replies.
+// row whose sums hold both and whose back holds the server's share. It
+// reuses the rows' keys and sums: a key is made only for a conversation
+// seen from the server alone.
 func foldConversations(rows []groupRow, keys []GroupKey) []groupRow {
 	ci := conversationIndex(keys)
 	index := make(map[string]int, len(rows))
 	folded := make([]groupRow, 0, len(rows))
-	for _, row := range rows {
+	none := &groupSums{} // the back of a conversation the server never answered in
+	fromServer := make([]int, 0, len(rows)/2)
+	for i, row := range rows {
 		from, to := segmentAt(row.key, keys, ci)
-		toClient := to-from > 1 && row.key[to-1] == 1
-		key := row.key
-		if toClient {
-			b := []byte(key)
-			b[to-1] = 0
-			key = string(b)
+		if to-from > 1 && row.key[to-1] == 1 {
+			fromServer = append(fromServer, i)
+			continue
 		}
-		i, ok := index[key]
-		if !ok {
-			i = len(folded)
-			index[key] = i
-			folded = append(folded, groupRow{sums: &groupSums{}, key: key, back: &groupSums{}})
+		index[row.key] = len(folded)
+		folded = append(folded, groupRow{sums: row.sums, key: row.key, back: none})
+	}
+	var buf []byte
+	for _, i := range fromServer {
+		row := rows[i]
+		_, to := segmentAt(row.key, keys, ci)
+		buf = append(buf[:0], row.key...)
+		buf[to-1] = 0
+		if j, ok := index[string(buf)]; ok {
+			folded[j].sums.merge(row.sums)
+			folded[j].back = row.sums
+			continue
 		}
-		folded[i].sums.merge(row.sums)
-		if toClient {
-			folded[i].back.merge(row.sums)
-		}
+		folded = append(folded, groupRow{sums: row.sums, key: string(buf), back: row.sums})
 	}
 	return folded
 }
