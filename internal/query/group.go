@@ -3,9 +3,11 @@ package query
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowlog/flowlog/internal/record"
 )
@@ -27,6 +29,11 @@ type Group struct {
 	Bytes      uint64
 	FirstStart int64 // 0 when no record of the group had a start
 	LastEnd    int64 // 0 when no record had an end
+
+	// With a conversation key: Packets and Bytes split by the side that
+	// sent them, as Zeek's orig_bytes and resp_bytes.
+	ClientPackets, ClientBytes uint64 // client to server
+	ServerPackets, ServerBytes uint64 // server to client
 }
 
 // KeyValue is the value of one group key; Present is false for "-".
@@ -34,7 +41,8 @@ type KeyValue struct {
 	Present bool
 	Addr    netip.Prefix // address keys: the (masked) address as a prefix
 	Num     uint64
-	Text    string // string keys, action and log_status
+	Text    string        // string keys, action and log_status
+	Conv    *Conversation // a conversation key
 }
 
 // String formats the key value as printed: an address, a prefix when
@@ -43,6 +51,9 @@ func (v KeyValue) String() string {
 	switch {
 	case !v.Present:
 		return "-"
+	case v.Conv != nil:
+		c := v.Conv
+		return fmt.Sprintf("%s %s -> %s", protocolName(c.Protocol), netip.AddrPortFrom(c.Client, c.ClientPort), netip.AddrPortFrom(c.Server, c.ServerPort))
 	case v.Addr.IsValid():
 		if v.Addr.IsSingleIP() {
 			return v.Addr.Addr().String()
@@ -52,6 +63,21 @@ func (v KeyValue) String() string {
 		return v.Text
 	}
 	return strconv.FormatUint(v.Num, 10)
+}
+
+// protocolName is the name of the common IP protocols, else the number.
+func protocolName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 58:
+		return "icmpv6"
+	}
+	return strconv.Itoa(int(p))
 }
 
 // groupSums holds a group's sums. A first or last of 0 means no record of the
@@ -86,22 +112,55 @@ func (a *groupSums) merge(b *groupSums) {
 // groups, sorted by sortBy (largest first, ties by key), at most top when
 // top > 0. Memory grows with the number of groups, not records.
 func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, top int) ([]Group, Stats, error) {
-	groups, stats, err := q.AggregateEach(ctx, []Aggregation{{Keys: keys, SortBy: sortBy, Top: top}})
+	return q.Group(ctx, Grouping{Keys: keys, SortBy: sortBy, Top: top})
+}
+
+// Grouping is an aggregation: the keys, the order, how many groups, and
+// with a time key how to fill the series.
+type Grouping struct {
+	Keys   []GroupKey
+	SortBy SortBy
+	// Top keeps the largest groups; with a time key, the largest series
+	// (groups of the other keys, by their total over every interval), each
+	// with all its intervals. 0 keeps all.
+	Top int
+	// Limit cuts the rows after ordering; 0 for all.
+	Limit int
+	// Fill, with a time key, adds a row of zeros for every interval of
+	// every series that had no record in it: from Since to Until when
+	// they are set, else from the first interval seen to the last.
+	Fill         bool
+	Since, Until time.Time
+}
+
+// Group aggregates the records the filter keeps as g says. Without a time
+// key the groups come largest first by g.SortBy, ties in key order; with
+// one they come in time order (see orderSeries). Memory grows with the
+// number of groups, not records.
+func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
+	groups, stats, err := q.AggregateEach(ctx, []Aggregation{{Grouping: g}})
 	if err != nil {
 		return nil, stats, err
 	}
 	return groups[0], stats, nil
 }
 
-// groupsOf returns the groups of t in the order of sortBy, largest first
-// with ties in key order, at most top when top > 0.
-func groupsOf(t groupTable, keys []GroupKey, sortBy SortBy, top int) []Group {
-	if t == nil {
-		return nil
+// groupsOf returns the groups of t (nil when no input had a record) as g
+// orders and cuts them.
+func groupsOf(t groupTable, g Grouping) ([]Group, error) {
+	keys := g.Keys
+	if t == nil && !g.Fill {
+		return nil, nil
 	}
-	rows := t.rows()
+	var rows []groupRow
+	if t != nil {
+		rows = t.rows()
+	}
+	if conversationIndex(keys) >= 0 {
+		rows = foldConversations(rows, keys)
+	}
 	metric := func(a *groupSums) uint64 {
-		switch sortBy {
+		switch g.SortBy {
 		case SortPackets:
 			return a.packets
 		case SortBytes:
@@ -109,23 +168,26 @@ func groupsOf(t groupTable, keys []GroupKey, sortBy SortBy, top int) []Group {
 		}
 		return a.flows
 	}
-	// Largest first; ties in key order, as the key encoding sorts: absent
-	// first, then IPv4 before IPv6, numbers and addresses numerically.
-	rows = topN(rows, top, func(x, y groupRow) int {
-		if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
-			return c
+	if ti := timeIndex(keys); ti >= 0 {
+		var err error
+		if rows, err = orderSeries(rows, keys, ti, g, metric); err != nil {
+			return nil, err
 		}
-		if x.addr.IsValid() != y.addr.IsValid() {
-			if x.addr.IsValid() {
-				return 1
+	} else {
+		top := g.Top
+		if g.Limit > 0 && (top == 0 || g.Limit < top) {
+			top = g.Limit
+		}
+		// Largest first; ties in key order, as the key encoding sorts:
+		// absent first, then IPv4 before IPv6, numbers and addresses
+		// numerically.
+		rows = topN(rows, top, func(x, y groupRow) int {
+			if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
+				return c
 			}
-			return -1
-		}
-		if c := x.addr.Compare(y.addr); c != 0 {
-			return c
-		}
-		return strings.Compare(x.key, y.key)
-	})
+			return compareKeys(x, y)
+		})
+	}
 	groups := make([]Group, len(rows))
 	for i, row := range rows {
 		a := row.sums
@@ -137,6 +199,25 @@ func groupsOf(t groupTable, keys []GroupKey, sortBy SortBy, top int) []Group {
 			FirstStart: a.first,
 			LastEnd:    a.last,
 		}
+		if row.back != nil {
+			groups[i].ServerPackets, groups[i].ServerBytes = row.back.packets, row.back.bytes
+			groups[i].ClientPackets, groups[i].ClientBytes = a.packets-row.back.packets, a.bytes-row.back.bytes
+		}
 	}
-	return groups
+	return groups, nil
+}
+
+// compareKeys orders two rows by key: an addrTable's absent address first,
+// then addresses, then encoded keys bytewise.
+func compareKeys(x, y groupRow) int {
+	if x.addr.IsValid() != y.addr.IsValid() {
+		if x.addr.IsValid() {
+			return 1
+		}
+		return -1
+	}
+	if c := x.addr.Compare(y.addr); c != 0 {
+		return c
+	}
+	return strings.Compare(x.key, y.key)
 }

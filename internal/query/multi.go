@@ -8,13 +8,11 @@ import (
 )
 
 // Aggregation is one group-by among several computed in one pass: the
-// records that both the query's filter and its own Filter keep, grouped by
-// Keys, in the order of SortBy, at most Top groups when Top > 0.
+// records that both the query's filter and its own Filter keep, grouped as
+// the Grouping says.
 type Aggregation struct {
 	Filter Matcher // nil keeps every record the query keeps
-	Keys   []GroupKey
-	SortBy SortBy
-	Top    int
+	Grouping
 }
 
 // Visitor is a consumer of the records of a pass besides the group tables,
@@ -40,7 +38,7 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 	}
 	for _, a := range aggs {
 		for _, k := range a.Keys {
-			need = need.With(k.Field)
+			need |= k.fields()
 		}
 		if a.Filter != nil {
 			need |= a.Filter.Fields()
@@ -82,7 +80,9 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 				all.merge(ts[i])
 			}
 		}
-		groups[i] = groupsOf(all, a.Keys, a.SortBy, a.Top)
+		if groups[i], err = groupsOf(all, a.Grouping); err != nil {
+			return nil, stats, err
+		}
 	}
 	return groups, stats, nil
 }

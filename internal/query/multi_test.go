@@ -14,11 +14,13 @@ import (
 func TestAggregateEachAgreesWithAggregate(t *testing.T) {
 	inputs, _ := corpus(t, 40)
 	aggs := []Aggregation{
-		{Keys: mustKeys(t, "srcaddr"), SortBy: SortBytes, Top: 5},
-		{Keys: mustKeys(t, "dstport"), SortBy: SortFlows, Filter: actionIs(record.Reject)},
-		{Keys: mustKeys(t, "srcaddr/16,action"), SortBy: SortPackets},
-		{Keys: mustKeys(t, "interface_id"), SortBy: SortFlows, Top: 3, Filter: actionIs(record.Accept)},
-		{Keys: mustKeys(t, "srcaddr"), SortBy: SortFlows, Filter: actionIs(record.Reject)},
+		{Grouping: Grouping{Keys: mustKeys(t, "srcaddr"), SortBy: SortBytes, Top: 5}},
+		{Grouping: Grouping{Keys: mustKeys(t, "dstport"), SortBy: SortFlows}, Filter: actionIs(record.Reject)},
+		{Grouping: Grouping{Keys: mustKeys(t, "srcaddr/16,action"), SortBy: SortPackets}},
+		{Grouping: Grouping{Keys: mustKeys(t, "interface_id"), SortBy: SortFlows, Top: 3}, Filter: actionIs(record.Accept)},
+		{Grouping: Grouping{Keys: mustKeys(t, "srcaddr"), SortBy: SortFlows}, Filter: actionIs(record.Reject)},
+		{Grouping: Grouping{Keys: mustKeys(t, "time/1h,action"), SortBy: SortBytes}},
+		{Grouping: Grouping{Keys: mustKeys(t, "conversation"), SortBy: SortBytes, Top: 10}, Filter: actionIs(record.Accept)},
 	}
 	for _, workers := range []int{1, 3} {
 		q := &Query{Inputs: inputs, Workers: workers}

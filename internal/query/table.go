@@ -25,6 +25,10 @@ type groupRow struct {
 	sums *groupSums
 	addr netip.Addr // addrTable: the (masked) address; invalid for "-"
 	key  string     // other tables
+
+	// back, for a conversation, is the server-to-client share of sums,
+	// which then hold both directions (see foldConversations).
+	back *groupSums
 }
 
 // newGroupTable returns the kind of table that suits keys: an addrTable for
@@ -34,6 +38,10 @@ type groupRow struct {
 func newGroupTable(keys []GroupKey) groupTable {
 	size := 0
 	for _, k := range keys {
+		if k.Conversation {
+			size += maxConversationLen
+			continue
+		}
 		switch k.Field {
 		case record.SrcAddr, record.DstAddr:
 			size += 18
@@ -45,7 +53,7 @@ func newGroupTable(keys []GroupKey) groupTable {
 			size += 9
 		}
 	}
-	if len(keys) == 1 && (keys[0].Field == record.SrcAddr || keys[0].Field == record.DstAddr) {
+	if len(keys) == 1 && !keys[0].Conversation && (keys[0].Field == record.SrcAddr || keys[0].Field == record.DstAddr) {
 		return &addrTable{key: keys[0], mask: maskOf(keys[0].Bits4, keys[0].Bits6)}
 	}
 	if size <= fixedKeyLen {

@@ -67,10 +67,14 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
 		t.Fatal(err)
 	}
+	got := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	// Sums on one line each, so a change reads as one line.
 	got = sumsObject.ReplaceAllFunc(got, func(m []byte) []byte {
 		return regexp.MustCompile(`\s+`).ReplaceAll(m, []byte(" "))

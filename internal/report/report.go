@@ -8,6 +8,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/flowlog/flowlog/internal/filter/expr"
@@ -139,6 +140,7 @@ func Build(ctx context.Context, q *query.Query, opts Options) (*Report, error) {
 	rep := &Report{}
 	fine := fineInterval(opts.Since, opts.Until, q.Inputs)
 	series := newSeriesBuilder(fine)
+	timeKey := "time/" + strconv.FormatInt(int64(fine/time.Second), 10) + "s"
 	keys := func(spec string) []query.GroupKey {
 		k, err := query.ParseGroupKeys(spec)
 		if err != nil {
@@ -149,7 +151,7 @@ func Build(ctx context.Context, q *query.Query, opts Options) (*Report, error) {
 	ranking := func(dst *Ranking, title, key string, filter *expr.Expr, spec string, sortBy query.SortBy, top int, label func([]query.KeyValue) string) panel {
 		*dst = Ranking{Title: title, Key: key, Metric: sortBy, Query: rankingFlags(filter, spec, sortBy, top)}
 		return panel{
-			agg: query.Aggregation{Filter: filter, Keys: keys(spec), SortBy: sortBy, Top: top},
+			agg: query.Aggregation{Filter: filter, Grouping: query.Grouping{Keys: keys(spec), SortBy: sortBy, Top: top}},
 			take: func(groups []query.Group) error {
 				for _, g := range groups {
 					dst.Rows = append(dst.Rows, RankRow{Label: label(g.Key), Sums: Sums{g.Flows, g.Packets, g.Bytes}})
@@ -160,24 +162,24 @@ func Build(ctx context.Context, q *query.Query, opts Options) (*Report, error) {
 	}
 	panels := []panel{
 		{
-			agg:  query.Aggregation{Filter: onlyFlows, Keys: keys(seriesKey + ",action")},
+			agg:  query.Aggregation{Filter: onlyFlows, Grouping: query.Grouping{Keys: keys(timeKey + ",action")}},
 			take: func(groups []query.Group) error { return series.addActions(groups, &rep.Totals) },
 		},
 		{
-			agg:  query.Aggregation{Filter: onlyIPv4, Keys: keys(seriesKey)},
+			agg:  query.Aggregation{Filter: onlyIPv4, Grouping: query.Grouping{Keys: keys(timeKey)}},
 			take: func(groups []query.Group) error { return series.addFamily(groups, 4, &rep.Totals.IPv4) },
 		},
 		{
-			agg:  query.Aggregation{Filter: onlyIPv6, Keys: keys(seriesKey)},
+			agg:  query.Aggregation{Filter: onlyIPv6, Grouping: query.Grouping{Keys: keys(timeKey)}},
 			take: func(groups []query.Group) error { return series.addFamily(groups, 6, &rep.Totals.IPv6) },
 		},
 		ranking(&rep.Sources, "Top sources", "source", onlyFlows, "srcaddr", query.SortBytes, top, joinKeys(" ")),
 		ranking(&rep.Dests, "Top destinations", "destination", onlyFlows, "dstaddr", query.SortBytes, top, joinKeys(" ")),
-		ranking(&rep.Convs, "Top conversations", "source → destination", onlyFlows, "srcaddr,dstaddr", query.SortBytes, top, joinKeys(" → ")),
+		ranking(&rep.Convs, "Top conversations", "conversation (client → server)", onlyFlows, "conversation", query.SortBytes, top, joinKeys(" ")),
 		ranking(&rep.Rejected, "Top rejected destination ports", "port", onlyRejected, "dstport,protocol", query.SortFlows, top, portLabel),
 		ranking(&rep.Protocols, "Protocols", "protocol", onlyFlows, "protocol", query.SortBytes, 0, protocolLabel),
 		{
-			agg:  query.Aggregation{Filter: onlyGaps, Keys: keys("interface_id,log_status"), SortBy: query.SortFlows},
+			agg:  query.Aggregation{Filter: onlyGaps, Grouping: query.Grouping{Keys: keys("interface_id,log_status"), SortBy: query.SortFlows}},
 			take: func(groups []query.Group) error { rep.Gaps.Statuses = statusRows(groups); return nil },
 		},
 	}

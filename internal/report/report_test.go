@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,7 +179,7 @@ func computeReference(t *testing.T, inputs []query.Input, keep func(*record.Reco
 			}
 			add(ref.sources, r.SrcAddr.String(), &r)
 			add(ref.dests, r.DstAddr.String(), &r)
-			add(ref.convs, r.SrcAddr.String()+" → "+r.DstAddr.String(), &r)
+			add(ref.convs, conversationKey(fmt.Sprint(r.Protocol), netip.AddrPortFrom(r.SrcAddr, r.SrcPort).String(), netip.AddrPortFrom(r.DstAddr, r.DstPort).String()), &r)
 			add(ref.protocols, fmt.Sprint(r.Protocol), &r)
 		}
 		if err := sc.Err(); err != nil {
@@ -288,7 +289,15 @@ func TestBuildAgreesWithReference(t *testing.T) {
 			label := func(r RankRow) string { return r.Label }
 			checkRanking(t, rep.Sources, ref.sources, 7, label)
 			checkRanking(t, rep.Dests, ref.dests, 7, label)
-			checkRanking(t, rep.Convs, ref.convs, 7, label)
+			checkRanking(t, rep.Convs, ref.convs, 7, func(r RankRow) string {
+				// "tcp 10.0.0.1:40000 -> 10.0.0.2:443": both directions
+				// are one conversation, whichever side is the client.
+				f := strings.Fields(r.Label)
+				if len(f) != 4 || f[2] != "->" {
+					t.Fatalf("conversation %q: want PROTO CLIENT -> SERVER", r.Label)
+				}
+				return conversationKey(protocolNumber(t, f[0]), f[1], f[3])
+			})
 			portKey := func(r RankRow) string {
 				// "22/tcp (ssh)" → "22/6"
 				port, proto, _ := strings.Cut(strings.Fields(r.Label)[0], "/")
@@ -332,6 +341,15 @@ func TestBuildAgreesWithReference(t *testing.T) {
 			_ = dir
 		})
 	}
+}
+
+// conversationKey names a conversation by its protocol and its two
+// endpoints in either order.
+func conversationKey(proto, a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return proto + " " + a + " " + b
 }
 
 func protocolNumber(t *testing.T, name string) string {

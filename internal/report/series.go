@@ -12,11 +12,6 @@ import (
 	"github.com/flowlog/flowlog/internal/record"
 )
 
-// seriesKey is the group key of the traffic series: the records' start,
-// which the series puts into intervals. A record is counted in the
-// interval where it starts.
-const seriesKey = "start"
-
 // maxPoints bounds the points of a series: intervals grow until the
 // window fits, so a chart keeps bars a reader can tell apart.
 const maxPoints = 200
