@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strings"
 	"time"
 	_ "time/tzdata" // --tz works where the system has no zone database
 
@@ -145,7 +144,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	look := output.Options{People: format == output.Table && f.IO.IsStdoutTTY()}
-	if look.Location, err = parseZone(opts.TZ); err != nil {
+	if look.Location, err = cmdutil.ParseZone(opts.TZ); err != nil {
 		return err
 	}
 	if opts.Jobs < 0 {
@@ -332,29 +331,6 @@ func metricOf(g query.Group, by query.SortBy) uint64 {
 		return g.Bytes
 	}
 	return g.Flows
-}
-
-// parseZone reads --tz: an IANA zone name, Local, UTC or a fixed offset
-// (+02:00, -0530). "" is UTC.
-func parseZone(name string) (*time.Location, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, nil
-	}
-	if name[0] == '+' || name[0] == '-' {
-		for _, layout := range []string{"-07:00", "-0700", "-07"} {
-			if t, err := time.Parse(layout, name); err == nil {
-				_, offset := t.Zone()
-				return time.FixedZone(name, offset), nil
-			}
-		}
-		return nil, cmdutil.UsageErrorf("--tz %q: an offset is written +02:00 or -0530", name)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, cmdutil.UsageErrorf("--tz %q: not a time zone: use a name such as Europe/Berlin, UTC, Local or an offset such as +02:00", name)
-	}
-	return loc, nil
 }
 
 func printStats(f *cmdutil.Factory, s query.Stats, listed source.Stats) {

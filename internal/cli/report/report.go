@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"time"
-	_ "time/tzdata" // --tz works on machines without a zone database
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -84,7 +82,7 @@ where it starts; the interval is chosen to give at most 200 points.`,
 	fl.StringVar(&opts.Since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "records starting at or before `TIME`")
 	fl.StringVar(&opts.Out, "out", "", "write the report to `FILE` (- for standard output)")
-	fl.StringVar(&opts.TZ, "tz", "UTC", "show times in time `ZONE`: UTC, Local or a name such as Europe/Berlin")
+	fl.StringVar(&opts.TZ, "tz", "", "show times in `ZONE` (Europe/Berlin, +02:00, Local; default UTC)")
 	fl.IntVar(&opts.Top, "top", report.DefaultTop, "rows in each top list (`N`)")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
@@ -95,9 +93,9 @@ where it starts; the interval is chosen to give at most 200 points.`,
 
 func reportRun(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	loc, err := time.LoadLocation(opts.TZ)
+	loc, err := cmdutil.ParseZone(opts.TZ)
 	if err != nil {
-		return cmdutil.UsageErrorf("--tz %q: not a time zone: use UTC, Local or a name such as Europe/Berlin", opts.TZ)
+		return err
 	}
 	window, err := cmdutil.ParseWindow(opts.Since, opts.Until, f.Now())
 	if err != nil {
