@@ -19,12 +19,14 @@
 package serve
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -261,4 +263,29 @@ func (l *requestLog) poll(id string, count bool) (request, bool) {
 		r.polls++
 	}
 	return snapshot, true
+}
+
+// Serve answers requests on ln until ctx is done, then stops accepting and
+// gives the requests in flight up to grace to finish. It closes ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	stop, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(stop)
+	<-done
+	if err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -173,24 +172,8 @@ func serveRun(ctx context.Context, opts *Options) error {
 		opts.Ready(ln.Addr())
 	}
 
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
+	if err := handler.Serve(ctx, ln, shutdownGrace); err != nil {
 		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	err = srv.Shutdown(shutdown)
-	<-done
-	if err != nil {
-		return fmt.Errorf("serve: stop: %w", err)
 	}
 	fmt.Fprintln(f.IO.ErrOut, "flowlog serve: stopped")
 	return nil
