@@ -40,7 +40,7 @@ func ParseHeader(line []byte) (*Layout, error) {
 			return nil, fmt.Errorf("header names unknown field %q (field %d): flowlog reads the fields of AWS flow log versions 2 to 8 (see docs/record-formats.md)", truncate(name), i+1)
 		}
 		if l.pos[f] >= 0 {
-			return nil, fmt.Errorf("header names field %q twice (fields %d and %d)", name, l.pos[f]+1, i+1)
+			return nil, fmt.Errorf("header names field %q twice (fields %d and %d)", f.AWSName(), l.pos[f]+1, i+1)
 		}
 		l.pos[f] = int8(i)
 		l.fields = append(l.fields, f)
