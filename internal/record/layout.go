@@ -16,6 +16,7 @@ type Layout struct {
 	fields []Field              // the field at each position of a line
 	pos    [NumKnownFields]int8 // the position of each field, -1 if absent
 	set    FieldSet             // the fields a line holds
+	spans  [][2]int32           // scratch: the spans of a line\'s fields
 }
 
 // ParseHeader reads a header line: field names separated by spaces (or
@@ -46,6 +47,7 @@ func ParseHeader(line []byte) (*Layout, error) {
 		l.fields = append(l.fields, f)
 		l.set = l.set.With(f)
 	}
+	l.spans = make([][2]int32, len(l.fields))
 	if l.isV2() {
 		return nil, nil
 	}
@@ -87,10 +89,12 @@ func (l *Layout) String() string {
 // Parse parses a line of the layout into r, converting the fields in need;
 // a field in need that the layout lacks is absent, as if written "-".
 // Fields are separated by one or more spaces. Like the version-2 Parse it
-// allocates nothing: r's byte fields point into line.
+// allocates nothing: r's byte fields point into line. A Layout keeps
+// scratch space for Parse: it is not safe for concurrent use (each Scanner
+// reads its own header).
 func (l *Layout) Parse(line []byte, need FieldSet, r *Record) error {
-	var spans [NumKnownFields][2]int32
-	n, ok := fieldSpans(line, spans[:len(l.fields)])
+	spans := l.spans
+	n, ok := fieldSpans(line, spans)
 	if !ok {
 		return &SyntaxError{WrongCount: true, Fields: countFields(line), Want: len(l.fields)}
 	}
