@@ -154,6 +154,18 @@ func isHeader(line []byte) bool {
 	return known && names
 }
 
+// isComment reports whether line starts with "#" (after spaces and tabs).
+func isComment(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t")
+	return len(line) > 0 && line[0] == '#'
+}
+
+// validHeader reports whether line is a header ParseHeader accepts.
+func validHeader(line []byte) bool {
+	_, err := ParseHeader(line)
+	return err == nil
+}
+
 // isName reports whether w looks like a field name.
 func isName(w []byte) bool {
 	if len(w) == 0 || (w[0]|0x20) < 'a' || (w[0]|0x20) > 'z' {

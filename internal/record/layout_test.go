@@ -181,6 +181,8 @@ func TestScannerCustomFormats(t *testing.T) {
 			wantErr: `other.log:1: header names unknown field "bogus" (field 3)`, header: true},
 		{name: "unknown field in a later header", text: customInput + "srcaddr fancy-new-field\n", need: 0,
 			wantErr: `other.log:6: header names unknown field "fancy-new-field" (field 2)`, header: true},
+		{name: "a comment past the first line is a malformed line", text: v2 + "# a note\n", need: 0,
+			wantErr: "other.log:6: expected 14 fields, found 3"},
 		{name: "short record", text: customInput + "vpc-1 1.2.3.4\n", need: 0,
 			wantErr: "other.log:6: expected the 14 fields the header names, found 2"},
 	}

@@ -302,7 +302,7 @@ func scanPlainly(data []byte, source string, need FieldSet, skip bool) (records 
 				records = append(records, knownText(&r))
 				continue
 			}
-			if isHeader(line) {
+			if _, herr := ParseHeader(line); isHeader(line) && (herr == nil || !strings.HasPrefix(strings.TrimLeft(string(line), " \t"), "#")) {
 				if err := header(i, line); err != nil {
 					return records, skipped, err
 				}

@@ -56,7 +56,9 @@ func (e *SourceError) Unwrap() error { return e.Err }
 //     for. A field the header does not name is absent from every record.
 //   - A line that is not a record of the layout in force but is a header
 //     starts a new layout: texts joined together, as zcat joins objects,
-//     read as the objects would one by one.
+//     read as the objects would one by one. There a line starting with "#"
+//     is a header only if it names known fields; otherwise it is a
+//     malformed line like any other.
 //
 // A malformed line stops the scan with a LineError, or with SkipInvalid is
 // skipped and counted.
@@ -152,7 +154,7 @@ func (s *Scanner) header(line []byte) error {
 // header starting another layout, a line to skip and count, or the error
 // that stops the scan.
 func (s *Scanner) malformed(line []byte, err error) error {
-	if isHeader(line) {
+	if isHeader(line) && (!isComment(line) || validHeader(line)) {
 		return s.header(line)
 	}
 	if se, ok := err.(*SyntaxError); ok && se.WrongCount && !s.headed && s.records == 0 && s.skipped == 0 {
