@@ -332,16 +332,18 @@ type Record struct {
 	Action      Action
 	Status      Status
 
-	// The fields of custom formats; their text fields (vpc_id, region, …)
-	// lie in Line, where extra says: read them with Text.
+	// Present has a bit set for every parsed field that was not "-".
+	Present FieldSet
+
+	// The fields of custom formats, after Present so that the version-2
+	// fields and Present share the cache lines they had. Their text fields
+	// (vpc_id, region, …) lie in Line, where extra says: read them with
+	// Text.
 	PktSrcAddr  netip.Addr
 	PktDstAddr  netip.Addr
 	TCPFlags    uint32
 	TrafficPath uint32
 	extra       [NumKnownFields - NumFields]span
-
-	// Present has a bit set for every parsed field that was not "-".
-	Present FieldSet
 }
 
 // span is where a text field of a custom format lies in Line.
