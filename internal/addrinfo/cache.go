@@ -13,7 +13,7 @@ import (
 const (
 	blockBits4 = 24
 	blockBits6 = 48
-	cacheSlots = 1 << 17 // about 4 MB a worker
+	cacheSlots = 1 << 16 // 2 MB a worker
 )
 
 // Cache looks addresses up for one worker: a direct-mapped table of recent
@@ -64,7 +64,7 @@ func addrWords(a netip.Addr) (hi, lo uint64, family uint8) {
 }
 
 func slotOf(hi, lo uint64, tag uint8) int {
-	return int(((lo ^ hi*0x2545f4914f6cdd1d ^ uint64(tag)) * 0x9e3779b97f4a7c15) >> (64 - 17))
+	return int(((lo ^ hi*0x2545f4914f6cdd1d ^ uint64(tag)) * 0x9e3779b97f4a7c15) >> (64 - 16))
 }
 
 // Lookup returns the names of a.

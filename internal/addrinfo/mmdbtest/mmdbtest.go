@@ -28,6 +28,7 @@ func Write(path string, networks []Network) error {
 		DatabaseType:            "flowlog-test",
 		RecordSize:              28,
 		IncludeReservedNetworks: true,
+		DisableIPv4Aliasing:     true,
 	})
 	if err != nil {
 		return err
