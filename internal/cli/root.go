@@ -27,6 +27,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/query"
 	"github.com/flowlog/flowlog/internal/cli/replace"
 	"github.com/flowlog/flowlog/internal/cli/retention"
+	"github.com/flowlog/flowlog/internal/cli/scans"
 	"github.com/flowlog/flowlog/internal/cli/simulate"
 	"github.com/flowlog/flowlog/internal/cli/version"
 	"github.com/flowlog/flowlog/internal/config"
@@ -136,6 +137,7 @@ one flow log per resource, no change after creation.`,
 	}
 	for _, cmd := range []*cobra.Command{
 		query.NewCmdQuery(f, nil),
+		scans.NewCmdScans(f, nil),
 		simulate.NewCmdSimulate(f, nil),
 		fetch.NewCmdFetch(f, nil),
 		prune.NewCmdPrune(f, nil),

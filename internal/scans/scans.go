@@ -3,7 +3,8 @@
 // in the records of a query. It reads the records once, in parallel, with
 // a small fixed state per source: distinct counts are exact up to
 // ExactUpTo and HyperLogLog estimates above it (StdError), and the ports a
-// source touched most come from a Space-Saving summary of topSlots ports.
+// source touched most come from a Space-Saving summary of topSlots ports,
+// reported with the flows they surely had.
 //
 // Replies are not probes: a record from a well-known port (below 1024) to
 // an ephemeral one (1024 and above) is a service answering, and is left
@@ -54,8 +55,8 @@ func (s *Scanner) RejectShare() float64 {
 }
 
 // Target is a destination port and how many of a source's flows went to
-// it (at most that many when the source touched more than topSlots
-// ports).
+// it: exactly when the source touched at most topSlots ports, else at
+// least that many (the guaranteed part of a Space-Saving count).
 type Target struct {
 	Port  uint16
 	Flows uint64
@@ -129,9 +130,13 @@ type source struct {
 	topOverflow    bool // a port was evicted: counts are upper bounds
 }
 
+// portCount is a port of the Space-Saving summary: flows counted since it
+// was taken in, plus over, the count of the port it evicted, so that its
+// flows are between flows-over and flows.
 type portCount struct {
 	port  uint16
 	flows uint32
+	over  uint32
 }
 
 // table is one worker's sources.
@@ -206,12 +211,12 @@ func (s *source) count(port uint16, flows uint32) {
 		}
 	}
 	if int(s.topUsed) < topSlots {
-		s.top[s.topUsed] = portCount{port, flows}
+		s.top[s.topUsed] = portCount{port: port, flows: flows}
 		s.topUsed++
 		return
 	}
 	s.topOverflow = true
-	s.top[least] = portCount{port, s.top[least].flows + flows}
+	s.top[least] = portCount{port: port, flows: s.top[least].flows + flows, over: s.top[least].flows}
 }
 
 func (t *table) merge(o *table) {
@@ -227,7 +232,7 @@ func (t *table) merge(o *table) {
 		s.ports.merge(&os.ports, &t.sketches, o.sketches)
 		s.hosts.merge(&os.hosts, &t.sketches, o.sketches)
 		for _, pc := range os.top[:os.topUsed] {
-			s.count(pc.port, pc.flows)
+			s.count(pc.port, pc.flows-pc.over)
 		}
 		s.topOverflow = s.topOverflow || os.topOverflow
 	}
@@ -247,7 +252,7 @@ func (t *table) scanners(opts Options) []Scanner {
 			TopExact: !s.topOverflow,
 		}
 		for _, pc := range s.top[:s.topUsed] {
-			sc.TopPorts = append(sc.TopPorts, Target{Port: pc.port, Flows: uint64(pc.flows)})
+			sc.TopPorts = append(sc.TopPorts, Target{Port: pc.port, Flows: uint64(pc.flows - pc.over)})
 		}
 		slices.SortFunc(sc.TopPorts, func(a, b Target) int {
 			if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
