@@ -242,7 +242,8 @@ func (t *table) scanners(opts Options) []Scanner {
 	var out []Scanner
 	for i := range t.sources {
 		s := &t.sources[i]
-		ports, hosts := s.ports.count(t.sketches), s.hosts.count(t.sketches)
+		// An estimate never exceeds the flows that made it.
+		ports, hosts := min(s.ports.count(t.sketches), s.flows), min(s.hosts.count(t.sketches), s.flows)
 		if !(opts.MinPorts > 0 && ports >= opts.MinPorts || opts.MinHosts > 0 && hosts >= opts.MinHosts) {
 			continue
 		}
