@@ -18,7 +18,7 @@ func helpTopics() []*cobra.Command {
 		{"json-output", "json-output.md", "The JSON, NDJSON and CSV output contract"},
 		{"configuration", "configuration.md", "Settings, environment variables, the config file and the database"},
 		{"retention", "retention.md", "Keeping buckets healthy: lifecycle rules, pruning, the bucket check"},
-		{"questions", "questions.md", "Ten questions people ask of flow logs, and the commands that answer them"},
+		{"questions", "questions.md", "Questions people ask of flow logs, and the commands that answer them"},
 	}
 	var cmds []*cobra.Command
 	for _, t := range topics {

@@ -6,10 +6,10 @@
 // source touched most come from a Space-Saving summary of topSlots ports,
 // reported with the flows they surely had.
 //
-// Replies are not probes: a record from a well-known port (below 1024) to
-// an ephemeral one (1024 and above) is a service answering, and is left
-// out, so that a server answering many clients is not taken for a
-// scanner.
+// Replies are not probes: a record from a service port (below 32768) to an
+// ephemeral one (32768 and above, where Linux and Windows pick the ports of
+// outgoing connections) is a service answering, and is left out, so that a
+// server answering many clients is not taken for a scanner.
 package scans
 
 import (
@@ -160,10 +160,14 @@ func (t *table) get(k sourceKey) *source {
 	return &t.sources[i]
 }
 
-// isReply reports whether a record is a service answering: from a
-// well-known port to an ephemeral one.
+// ephemeralPorts is where the ephemeral range starts: 32768 on Linux,
+// 49152 on Windows and BSD.
+const ephemeralPorts = 32768
+
+// isReply reports whether a record is a service answering: from a service
+// port to an ephemeral one.
 func isReply(r *record.Record) bool {
-	return r.Has(record.SrcPort) && r.Has(record.DstPort) && r.SrcPort < 1024 && r.DstPort >= 1024
+	return r.Has(record.SrcPort) && r.Has(record.DstPort) && r.SrcPort < ephemeralPorts && r.DstPort >= ephemeralPorts
 }
 
 func (t *table) add(r *record.Record) bool {

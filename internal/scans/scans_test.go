@@ -118,7 +118,7 @@ func TestFindAgainstReference(t *testing.T) {
 			}
 			sp, e1 := strconv.Atoi(f[5])
 			dp, e2 := strconv.Atoi(f[6])
-			if e1 == nil && e2 == nil && sp < 1024 && dp >= 1024 {
+			if e1 == nil && e2 == nil && sp < 32768 && dp >= 32768 {
 				continue // a reply
 			}
 			x := refs[src]

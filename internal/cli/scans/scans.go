@@ -50,8 +50,9 @@ The records are read once, with a small fixed state per source. Distinct
 counts are exact up to %d and HyperLogLog estimates above that, with a
 relative standard error of %.2f%% (within %.0f%% in 99.7%% of counts); the
 ports touched most are counted exactly for a source that touched at most 5
-ports, and are upper bounds otherwise. A record from a port below 1024 to a
-port of 1024 or above is a service replying, not a probe: it is left out.
+ports, and are upper bounds otherwise. A record from a port below 32768 to
+one of 32768 or above (the ephemeral ports of Linux and Windows) is a service
+replying, not a probe: it is left out.
 
 Output (-o): a table on a terminal, or json, ndjson and csv; the columns are
 source, ports, hosts, flows, rejects, reject_pct, first_seen, last_seen and
