@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/oschwald/maxminddb-golang/v2"
 )
@@ -109,6 +110,14 @@ type Names struct {
 	labels labelTable
 	dbs    []*maxminddb.Reader
 	paths  []string
+
+	// The databases flattened (index.go), once, when a name from them is
+	// first asked for.
+	once     sync.Once
+	buildErr error
+	index    []*dbIndex
+	infos    []Info   // what the ranges of the indexes say; [0] is nothing
+	orgs     []string // Info.Org - 1 indexes it
 }
 
 // Config is what Open needs: labels by name, and the database files.
@@ -175,8 +184,16 @@ func (n *Names) Supports(f Field) error {
 		return fmt.Errorf("%s needs labels: map names to CIDR prefixes under 'labels:' in the config file", f)
 	case f.Attr != Label && (n == nil || len(n.dbs) == 0):
 		return fmt.Errorf("%s needs a MaxMind database: give --mmdb FILE, or mmdb: in the config file", f)
+	case f.Attr != Label:
+		return n.prepare()
 	}
 	return nil
+}
+
+// prepare flattens the databases, the first time it is called.
+func (n *Names) prepare() error {
+	n.once.Do(func() { n.buildErr = n.build() })
+	return n.buildErr
 }
 
 // Labels returns the label names, sorted.

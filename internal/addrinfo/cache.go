@@ -3,7 +3,6 @@ package addrinfo
 import (
 	"encoding/binary"
 	"net/netip"
-	"strings"
 )
 
 // Addresses of one block share their names in practice (a database's
@@ -17,18 +16,11 @@ const (
 )
 
 // Cache looks addresses up for one worker: a direct-mapped table of recent
-// blocks and addresses in front of the labels and the databases, and the
-// records already decoded from each database by their offset. It is not
-// safe for concurrent use.
+// blocks and addresses in front of the labels and the databases' indexes.
+// It is not safe for concurrent use.
 type Cache struct {
 	names *Names
 	slots []cacheSlot
-	// decoded holds what each database's records say, by the record's
-	// offset, so each record is decoded once however many networks share
-	// it.
-	decoded []map[uintptr]Info
-	orgs    []string // Info.Org - 1 indexes it
-	orgIdx  map[string]uint32
 }
 
 // cacheSlot is one entry: an address or a block (tag has blockTag), its
@@ -43,12 +35,11 @@ const blockTag = 0x80
 
 // NewCache returns a Cache of the worker's own.
 func (n *Names) NewCache() *Cache {
-	c := &Cache{names: n, slots: make([]cacheSlot, cacheSlots), orgIdx: map[string]uint32{}}
-	c.decoded = make([]map[uintptr]Info, len(n.dbs))
-	for i := range c.decoded {
-		c.decoded[i] = map[uintptr]Info{}
+	if err := n.prepare(); err != nil {
+		// Supports reported it before any lookup could be planned.
+		panic("addrinfo: NewCache of a database that failed: " + err.Error())
 	}
-	return c
+	return &Cache{names: n, slots: make([]cacheSlot, cacheSlots)}
 }
 
 // Names returns the Names the cache looks up.
@@ -104,19 +95,19 @@ func (c *Cache) resolve(a netip.Addr) (Info, bool) {
 	var info Info
 	var uniform bool
 	info.Label, uniform = c.names.labels.lookup(a, block)
-	for i, db := range c.names.dbs {
-		res := db.Lookup(a)
-		if p := res.Prefix(); !p.IsValid() || p.Bits() > bits || p.Addr().Is4() != a.Is4() {
-			uniform = false
+	bfirst, blast := u128Of(block.Addr()), lastOf(block)
+	for _, idx := range c.names.index {
+		var i uint32
+		if a.Is4() {
+			var first, last uint32
+			i, first, last = idx.lookup4(uint32(u128Of(a).lo))
+			uniform = uniform && first <= uint32(bfirst.lo) && last >= uint32(blast.lo)
+		} else {
+			var first, last u128
+			i, first, last = idx.lookup6(u128Of(a))
+			uniform = uniform && first.cmp(bfirst) <= 0 && last.cmp(blast) >= 0
 		}
-		if !res.Found() {
-			continue
-		}
-		rec, ok := c.decoded[i][res.Offset()]
-		if !ok {
-			rec = c.decode(res)
-			c.decoded[i][res.Offset()] = rec
-		}
+		rec := c.names.infos[i]
 		// The first database with a value for a name gives it.
 		if info.ASN == 0 {
 			info.ASN = rec.ASN
@@ -131,57 +122,12 @@ func (c *Cache) resolve(a netip.Addr) (Info, bool) {
 	return info, uniform
 }
 
-// dbRecord is what flowlog reads of a database record, in the layouts of
-// GeoLite2/GeoIP2 ASN and Country (and City) and of DB-IP.
-type dbRecord struct {
-	ASN     uint32 `maxminddb:"autonomous_system_number"`
-	Org     string `maxminddb:"autonomous_system_organization"`
-	Country struct {
-		ISOCode string `maxminddb:"iso_code"`
-	} `maxminddb:"country"`
-	RegisteredCountry struct {
-		ISOCode string `maxminddb:"iso_code"`
-	} `maxminddb:"registered_country"`
-}
-
-// decode reads a record. A record that does not decode has no names: one
-// bad record is not worth failing a query over.
-func (c *Cache) decode(res interface{ Decode(any) error }) Info {
-	var r dbRecord
-	if err := res.Decode(&r); err != nil {
-		return Info{}
-	}
-	info := Info{ASN: r.ASN, Org: c.intern(r.Org)}
-	cc := r.Country.ISOCode
-	if cc == "" {
-		cc = r.RegisteredCountry.ISOCode
-	}
-	if len(cc) == 2 {
-		cc = strings.ToUpper(cc)
-		info.Country = [2]byte{cc[0], cc[1]}
-	}
-	return info
-}
-
-func (c *Cache) intern(org string) uint32 {
-	if org == "" {
-		return 0
-	}
-	if i, ok := c.orgIdx[org]; ok {
-		return i
-	}
-	c.orgs = append(c.orgs, org)
-	i := uint32(len(c.orgs))
-	c.orgIdx[org] = i
-	return i
-}
-
 // Org returns the organisation of info; "" for none.
 func (c *Cache) Org(info Info) string {
 	if info.Org == 0 {
 		return ""
 	}
-	return c.orgs[info.Org-1]
+	return c.names.orgs[info.Org-1]
 }
 
 // Text returns a text attribute of info (label, as_org, country), and
