@@ -16,7 +16,7 @@ import (
 func (q *Query) Visit(ctx context.Context, need record.FieldSet, newVisitor func(worker int) func(*record.Record) bool) (Stats, error) {
 	start := time.Now()
 	visitors := make([]func(*record.Record) bool, q.workers())
-	readers, err := q.forEachInput(ctx, q.need(need), func(rd *reader, i int) error {
+	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
 		v := visitors[rd.slot]
 		if v == nil {
 			v = newVisitor(rd.slot)
