@@ -155,3 +155,25 @@ func BenchmarkLookup(b *testing.B) {
 		c.Lookup(a)
 	}
 }
+
+// FuzzParseField checks that a name read as a field prints as a name that
+// reads back as the same field, and that anything else is left alone or
+// refused, never both.
+func FuzzParseField(f *testing.F) {
+	for _, s := range append(addrinfo.FieldNames(), "src.", ".asn", "dst.as-org", "source.country", "srcaddr") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fd, ok, err := addrinfo.ParseField(s)
+		if ok && err != nil {
+			t.Fatalf("ParseField(%q): both a field and an error", s)
+		}
+		if !ok {
+			return
+		}
+		again, ok2, err2 := addrinfo.ParseField(fd.String())
+		if !ok2 || err2 != nil || again != fd {
+			t.Fatalf("ParseField(%q) = %v, whose name %q reads as %v, %v, %v", s, fd, fd.String(), again, ok2, err2)
+		}
+	})
+}
