@@ -29,7 +29,17 @@ import (
 type Options struct {
 	MinPorts, MinHosts uint64
 	Top                int // scanners returned, most ports first; 0 for all
+
+	// MaxSources bounds the sources a worker keeps at once (0 means
+	// DefaultMaxSources). When its table is full, the sources that touched
+	// the fewest targets so far (one port and one host, then two, ...) are
+	// forgotten: a day of internet traffic has millions of sources that
+	// show up once, and a scanner is never among them for long.
+	MaxSources int
 }
+
+// DefaultMaxSources keeps memory near 100 MB a worker.
+const DefaultMaxSources = 1 << 18
 
 // Defaults are the thresholds of flowlog scans.
 var Defaults = Options{MinPorts: 10, MinHosts: 10}
@@ -70,9 +80,13 @@ const topSlots = 5
 func Find(ctx context.Context, q *query.Query, opts Options) ([]Scanner, query.Stats, error) {
 	need := record.FieldSet(0).With(record.SrcAddr).With(record.DstAddr).With(record.SrcPort).
 		With(record.DstPort).With(record.ActionField).With(record.Start).With(record.End)
+	limit := opts.MaxSources
+	if limit <= 0 {
+		limit = DefaultMaxSources
+	}
 	tables := make([]*table, q.MaxWorkers())
 	stats, err := q.Visit(ctx, need, func(w int) func(*record.Record) bool {
-		t := newTable()
+		t := newTable(limit)
 		tables[w] = t
 		return t.add
 	})
@@ -145,13 +159,19 @@ type table struct {
 	sources  []source
 	keys     []sourceKey
 	sketches sketches
+	limit    int // sources kept at most
 }
 
-func newTable() *table { return &table{index: map[sourceKey]int32{}} }
+func newTable(limit int) *table {
+	return &table{index: map[sourceKey]int32{}, limit: limit}
+}
 
 func (t *table) get(k sourceKey) *source {
 	i, ok := t.index[k]
 	if !ok {
+		if len(t.sources) >= t.limit {
+			t.forget()
+		}
 		i = int32(len(t.sources))
 		t.index[k] = i
 		t.sources = append(t.sources, source{})
@@ -221,6 +241,31 @@ func (s *source) count(port uint16, flows uint32) {
 	}
 	s.topOverflow = true
 	s.top[least] = portCount{port: port, flows: s.top[least].flows + flows, over: s.top[least].flows}
+}
+
+// forget drops the sources that touched the fewest targets until at most
+// half the limit is left: those with one port and one host first, then up
+// to two, and so on. Sources with a sketch are kept (their targets are
+// many).
+func (t *table) forget() {
+	for most := uint8(1); len(t.sources) > t.limit/2 && most < inlineValues; most++ {
+		kept := 0
+		index := make(map[sourceKey]int32, t.limit)
+		for i := range t.sources {
+			s := &t.sources[i]
+			if s.ports.sketch == 0 && s.hosts.sketch == 0 && s.ports.n <= most && s.hosts.n <= most {
+				continue
+			}
+			t.sources[kept], t.keys[kept] = *s, t.keys[i]
+			index[t.keys[kept]] = int32(kept)
+			kept++
+		}
+		t.sources, t.keys, t.index = t.sources[:kept], t.keys[:kept], index
+	}
+	if len(t.sources) >= t.limit/2 {
+		// All of them touched many targets: keep them, and sweep less often.
+		t.limit *= 2
+	}
 }
 
 func (t *table) merge(o *table) {

@@ -16,6 +16,7 @@ import (
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/query"
+	"github.com/flowlog/flowlog/internal/record"
 	"github.com/flowlog/flowlog/internal/simulate"
 )
 
@@ -196,6 +197,43 @@ func TestFindAgainstReference(t *testing.T) {
 	for i := 1; i < len(got); i++ {
 		if got[i].Ports > got[i-1].Ports {
 			t.Fatalf("scanners not in order of ports: %d after %d", got[i].Ports, got[i-1].Ports)
+		}
+	}
+}
+
+// TestForget fills a small table with one-off sources between the probes
+// of two scanners: the one-offs are forgotten, the scanners counted in
+// full, and the table never holds more than its limit.
+func TestForget(t *testing.T) {
+	tab := newTable(64)
+	rec := func(src string, dst string, port uint16) *record.Record {
+		r := &record.Record{SrcAddr: netip.MustParseAddr(src), DstAddr: netip.MustParseAddr(dst), SrcPort: 50000, DstPort: port, Action: record.Reject}
+		r.Present = record.FieldSet(0).With(record.SrcAddr).With(record.DstAddr).With(record.SrcPort).With(record.DstPort).With(record.ActionField)
+		return r
+	}
+	for i := 0; i < 5000; i++ {
+		one := netip.AddrFrom4([4]byte{100, byte(i >> 16), byte(i >> 8), byte(i)}).String()
+		tab.add(rec(one, "10.0.0.1", 443))
+		tab.add(rec("198.51.100.1", "10.0.0.1", uint16(i%1000)))
+		tab.add(rec("198.51.100.2", netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), 22))
+		if len(tab.sources) > 64 {
+			t.Fatalf("%d sources kept, limit 64", len(tab.sources))
+		}
+	}
+	got := tab.scanners(Options{MinPorts: 10, MinHosts: 10})
+	if len(got) != 2 {
+		t.Fatalf("%d scanners, want 2: %+v", len(got), got)
+	}
+	for _, s := range got {
+		if s.Flows != 5000 || s.Rejects != 5000 {
+			t.Errorf("%s: %d flows, %d rejects, want 5000 each", s.Source, s.Flows, s.Rejects)
+		}
+		n := s.Ports
+		if s.Source.String() == "198.51.100.2" {
+			n = s.Hosts
+		}
+		if want := map[string]float64{"198.51.100.1": 1000, "198.51.100.2": 5000}[s.Source.String()]; math.Abs(float64(n)-want) > 4*StdError*want {
+			t.Errorf("%s: %d distinct, want %v", s.Source, n, want)
 		}
 	}
 }

@@ -46,7 +46,10 @@ ports or at least --min-hosts distinct destination hosts in the records read
 flows they sent, the share the firewall rejected, when they were first and
 last seen, and the destination ports they touched most.
 
-The records are read once, with a small fixed state per source. Distinct
+The records are read once, in bounded memory: a small fixed state per source
+(about 250 bytes), for at most --max-sources sources a worker; when that is
+full, the sources that touched the fewest targets so far are forgotten (most
+sources on the internet show up once; a scanner soon touches more). Distinct
 counts are exact up to %d and HyperLogLog estimates above that, with a
 relative standard error of %.2f%% (within %.0f%% in 99.7%% of counts); the
 ports touched most are counted exactly for a source that touched at most 5
@@ -77,6 +80,7 @@ top_ports (PORT:FLOWS, most first).`, scans.ExactUpTo, 100*scans.StdError, 300*s
 	fl := cmd.Flags()
 	fl.Uint64Var(&opts.Thresholds.MinPorts, "min-ports", scans.Defaults.MinPorts, "a scanner touched at least `N` distinct destination ports (0: no port threshold)")
 	fl.Uint64Var(&opts.Thresholds.MinHosts, "min-hosts", scans.Defaults.MinHosts, "a scanner touched at least `N` distinct destination hosts (0: no host threshold)")
+	fl.IntVar(&opts.Thresholds.MaxSources, "max-sources", scans.DefaultMaxSources, "keep at most `N` sources at once a worker; beyond it, those that touched the fewest targets are forgotten")
 	fl.IntVar(&opts.Thresholds.Top, "top", 0, "list the `N` scanners with the most ports (default all)")
 	fl.StringVar(&opts.Since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "records starting at or before `TIME`")
