@@ -29,6 +29,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/replace"
 	"github.com/flowlog/flowlog/internal/cli/retention"
 	"github.com/flowlog/flowlog/internal/cli/scans"
+	servecmd "github.com/flowlog/flowlog/internal/cli/serve"
 	"github.com/flowlog/flowlog/internal/cli/simulate"
 	"github.com/flowlog/flowlog/internal/cli/version"
 	"github.com/flowlog/flowlog/internal/config"
@@ -133,6 +134,7 @@ one flow log per resource, no change after creation.`,
 		get.NewCmdGet(f, nil),
 		delete.NewCmdDelete(f, nil),
 		replace.NewCmdReplace(f, nil),
+		servecmd.NewCmdServe(f, nil),
 	} {
 		cmd.GroupID = "config"
 		root.AddCommand(cmd)

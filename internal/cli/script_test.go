@@ -84,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"tmpfs":        cmdTmpfs,
 			"waitlines":    cmdWaitLines,
 			"mkmmdb":       cmdMkMMDB,
+			"http":         cmdHTTP,
 		},
 	})
 }
