@@ -19,7 +19,7 @@ func helpTopics() []*cobra.Command {
 		{"record-formats", "record-formats.md", "Version 2 and AWS custom formats: the fields, and header lines"},
 		{"configuration", "configuration.md", "Settings, environment variables, the config file and the database"},
 		{"retention", "retention.md", "Keeping buckets healthy: lifecycle rules, pruning, the bucket check"},
-		{"questions", "questions.md", "Ten questions people ask of flow logs, and the commands that answer them"},
+		{"questions", "questions.md", "Questions people ask of flow logs, and the commands that answer them"},
 		{"serve", "serve.md", "flowlog serve: the Cloud API's flow log endpoints, locally"},
 	}
 	var cmds []*cobra.Command

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -14,10 +15,19 @@ type GroupKey struct {
 	Field record.Field
 	Bits4 int // 0..32; 32 keeps the whole IPv4 address
 	Bits6 int // 0..128
+
+	// Derived, when set, is a name of the address in Field (src.asn):
+	// see names.go.
+	Derived addrinfo.Field
+	names   *addrinfo.Names
+	cache   *addrinfo.Cache // a worker's table's own
 }
 
 // Name is the key as written in --group-by, used as its column name.
 func (k GroupKey) Name() string {
+	if k.Derived.Attr != 0 {
+		return k.Derived.String()
+	}
 	name := k.Field.String()
 	if k.Field.Kind() != record.KindAddr {
 		return name
@@ -42,10 +52,27 @@ func defaultBits6(bits4 int) int {
 
 // ParseGroupKeys parses a --group-by value: FIELD[/BITS4[/BITS6]],...
 func ParseGroupKeys(spec string) ([]GroupKey, error) {
+	return ParseGroupKeysWith(spec, nil)
+}
+
+// ParseGroupKeysWith is ParseGroupKeys that also takes names of addresses
+// (src.asn, dst.label, ...), looked up in names.
+func ParseGroupKeysWith(spec string, names *addrinfo.Names) ([]GroupKey, error) {
 	var keys []GroupKey
 	for _, term := range strings.Split(spec, ",") {
 		term = strings.TrimSpace(term)
 		if term == "" {
+			continue
+		}
+		if k, ok, err := derivedGroupKey(term, names); err != nil {
+			return nil, err
+		} else if ok {
+			for _, prev := range keys {
+				if prev.Derived == k.Derived {
+					return nil, fmt.Errorf("%q is named twice", term)
+				}
+			}
+			keys = append(keys, k)
 			continue
 		}
 		parts := strings.Split(term, "/")

@@ -64,6 +64,10 @@ func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
 			dst = append(dst, 0)
 			continue
 		}
+		if k.Derived.Attr != 0 {
+			dst = appendDerivedKey(dst, k, r)
+			continue
+		}
 		switch k.Field.Kind() {
 		case record.KindAddr:
 			a := r.SrcAddr
@@ -111,6 +115,11 @@ func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
 			continue
 		}
 		v := KeyValue{Present: true}
+		if k.Derived.Attr != 0 {
+			b = decodeDerivedKey(&v, b, k)
+			out[i] = v
+			continue
+		}
 		switch k.Field.Kind() {
 		case record.KindAddr:
 			family, bits := b[0], int(b[1])

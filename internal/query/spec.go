@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/filter/expr"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/record"
@@ -28,6 +29,10 @@ type Spec struct {
 	Top                             int    // --top: groups
 	Limit                           int64  // --limit: records or groups
 	Count                           bool   // --count
+
+	// Names gives names of addresses (src.label, src.asn, ...) to --where,
+	// --group-by and --fields; nil when there are none.
+	Names *addrinfo.Names
 }
 
 // Plan is a Spec checked and compiled: what to keep, and what to print.
@@ -41,6 +46,12 @@ type Plan struct {
 	Keys   []GroupKey
 	SortBy SortBy
 	Top    int
+
+	// Names of addresses among the printed fields: Derived, at their row
+	// positions, and fieldPos, the row position of each of Fields.
+	Derived  []DerivedField
+	fieldPos []int
+	names    *addrinfo.Names
 }
 
 // Grouped reports whether the plan aggregates.
@@ -81,15 +92,15 @@ func (s Spec) Plan() (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields, err := ParseFields(s.Fields)
+	fields, pos, derived, err := parseFieldsWith(s.Fields, s.Names)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Filter: filter, Fields: fields, Count: s.Count, Limit: s.Limit}
+	p := &Plan{Filter: filter, Fields: fields, Count: s.Count, Limit: s.Limit, Derived: derived, fieldPos: pos, names: s.Names}
 	if s.GroupBy == "" {
 		return p, nil
 	}
-	if p.Keys, err = ParseGroupKeys(s.GroupBy); err != nil {
+	if p.Keys, err = ParseGroupKeysWith(s.GroupBy, s.Names); err != nil {
 		return nil, specErrorf("--group-by: %v", err)
 	}
 	switch strings.ToLower(s.Sort) {
@@ -229,7 +240,7 @@ func (s Spec) filter() (*expr.Expr, error) {
 		parts = append(parts, "start <= "+strconv.FormatInt(s.Until.Unix(), 10))
 	}
 	if strings.TrimSpace(s.Where) != "" {
-		if _, err := expr.Compile(s.Where); err != nil {
+		if _, err := expr.CompileWith(s.Where, expr.Options{Names: s.Names}); err != nil {
 			return nil, whereError(err)
 		}
 		parts = append(parts, "("+s.Where+")")
@@ -237,7 +248,7 @@ func (s Spec) filter() (*expr.Expr, error) {
 	if len(parts) == 0 {
 		return nil, nil
 	}
-	e, err := expr.Compile(strings.Join(parts, " and "))
+	e, err := expr.CompileWith(strings.Join(parts, " and "), expr.Options{Names: s.Names})
 	if err != nil {
 		return nil, fmt.Errorf("combine filters: %w", err)
 	}
@@ -265,6 +276,9 @@ func whereError(err error) error {
 // Columns are the names of the output columns of a grouped plan: the keys,
 // then the sums.
 func (p *Plan) Columns() []string {
+	if !p.Grouped() && len(p.Derived) > 0 {
+		return p.derivedColumns()
+	}
 	if !p.Grouped() {
 		columns := make([]string, len(p.Fields))
 		for i, fd := range p.Fields {
@@ -331,6 +345,8 @@ func groupKeyValue(k GroupKey, kv KeyValue) output.Value {
 	switch {
 	case !kv.Present:
 		return output.Value{}
+	case k.Derived.Attr == addrinfo.ASN:
+		return output.UintValue(kv.Num)
 	case k.Field.Kind() == record.KindTime:
 		return output.UnixValue(int64(kv.Num))
 	case k.Field.Numeric():

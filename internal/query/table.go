@@ -32,8 +32,13 @@ type groupRow struct {
 // in fixedKeyLen bytes (ids never do: their length is unbounded), and a
 // stringKeyTable for any other keys.
 func newGroupTable(keys []GroupKey) groupTable {
+	keys = keysForWorker(keys)
 	size := 0
 	for _, k := range keys {
+		if k.Derived.Attr != 0 {
+			size += derivedKeyLen(k)
+			continue
+		}
 		switch k.Field.Kind() {
 		case record.KindAddr:
 			size += 18
@@ -45,7 +50,7 @@ func newGroupTable(keys []GroupKey) groupTable {
 			size += 9
 		}
 	}
-	if len(keys) == 1 && keys[0].Field.Kind() == record.KindAddr {
+	if len(keys) == 1 && keys[0].Field.Kind() == record.KindAddr && keys[0].Derived.Attr == 0 {
 		return &addrTable{key: keys[0], mask: maskOf(keys[0].Bits4, keys[0].Bits6)}
 	}
 	if size <= fixedKeyLen {

@@ -7,11 +7,13 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
@@ -32,6 +34,7 @@ type Options struct {
 	Follow             bool
 	Interval           time.Duration
 	Sources            []string // SOURCE...
+	MMDB               []string // --mmdb
 }
 
 // NewCmdQuery builds the command; runF, when not nil, runs instead of
@@ -97,6 +100,7 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
+	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
@@ -104,8 +108,8 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 		"action":   {"ACCEPT", "REJECT"},
 		"status":   {"OK", "NODATA", "SKIPDATA"},
 		"protocol": {"tcp", "udp", "icmp", "icmpv6"},
-		"fields":   append([]string{"all"}, record.KnownFieldNames()...),
-		"group-by": record.KnownFieldNames(),
+		"fields":   append([]string{"all"}, slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames())...),
+		"group-by": slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames()),
 	} {
 		if err := cmd.RegisterFlagCompletionFunc(flag, cmdutil.CompleteList(values...)); err != nil {
 			panic(err)
@@ -121,6 +125,12 @@ func queryRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	opts.Spec.Since, opts.Spec.Until = window.Since, window.Until
+	names, err := cmdutil.AddrNames(f, opts.MMDB)
+	if err != nil {
+		return err
+	}
+	defer names.Close()
+	opts.Spec.Names = names
 	plan, err := opts.Spec.Plan()
 	if err != nil {
 		return err
@@ -238,6 +248,7 @@ func recordPrinter(f *cmdutil.Factory, format output.Format, plan *query.Plan) (
 	for _, fd := range plan.Fields {
 		need = need.With(fd)
 	}
+	need |= plan.DerivedNeed()
 	stream, err := output.NewStream(format, f.IO.Out, plan.Columns(), output.Options{})
 	if err != nil {
 		return 0, nil, nil, nil, nil, err
@@ -246,6 +257,16 @@ func recordPrinter(f *cmdutil.Factory, format output.Format, plan *query.Plan) (
 		enc := stream.Encoder()
 		row := make([]output.Value, len(plan.Fields))
 		scratch := make([][]byte, len(plan.Fields))
+		if cache := plan.NewNamesCache(); cache != nil {
+			// Names of addresses among the fields: the record's fields go
+			// to their places beside them.
+			full := make([]output.Value, len(plan.Columns()))
+			return func(dst []byte, r *record.Record) []byte {
+				plan.RecordRow(row, r, scratch)
+				plan.DerivedRow(full, row, r, cache)
+				return enc.Append(dst, full)
+			}
+		}
 		return func(dst []byte, r *record.Record) []byte {
 			plan.RecordRow(row, r, scratch)
 			return enc.Append(dst, row)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -41,14 +42,21 @@ type parser struct {
 	toks  []token
 	pos   int
 	depth int
+
+	names *addrinfo.Names // for src.asn and the like; nil when none
+	cache *addrinfo.Cache // their lookups, made by the first such term
 }
 
 func parse(src string) (root node, err error) {
+	return (&parser{}).run(src)
+}
+
+func (p *parser) run(src string) (root node, err error) {
 	toks, lerr := lex(src)
 	if lerr != nil {
 		return nil, lerr
 	}
-	p := &parser{src: src, toks: toks}
+	p.src, p.toks = src, toks
 	defer func() {
 		if r := recover(); r != nil {
 			serr, ok := r.(*SyntaxError)
@@ -218,6 +226,11 @@ func (p *parser) parseUnary() node {
 // parseTerm parses the term that starts with the word t, the next token.
 func (p *parser) parseTerm(t token) node {
 	w := lower(t.text)
+	if f, ok, err := addrinfo.ParseField(t.text); err != nil {
+		p.failAt(t, "%v", err)
+	} else if ok {
+		return p.parseDerived(t, f)
+	}
 	if !slices.Contains(termKeywords, w) {
 		if fd, ok := LookupField(w); ok {
 			p.next()
