@@ -81,7 +81,8 @@ type seriesRow struct {
 // orderSeries orders the rows of an aggregation with a time key at index
 // ti: by interval (rows without a start first), then within an interval
 // largest first by metric, ties by key. g.Top keeps the g.Top largest
-// series by their total; g.Fill adds zero rows for their empty intervals.
+// series by their total (with time the only key, the g.Top largest
+// intervals); g.Fill adds zero rows for their empty intervals.
 func orderSeries(rows []groupRow, keys []GroupKey, ti int, g Grouping, metric func(*groupSums) uint64) ([]groupRow, error) {
 	srows := make([]seriesRow, len(rows))
 	for i, row := range rows {
@@ -94,7 +95,19 @@ func orderSeries(rows []groupRow, keys []GroupKey, ti int, g Grouping, metric fu
 		srows[i] = sr
 	}
 
-	if g.Top > 0 {
+	if g.Top > 0 && len(keys) == 1 {
+		// Time is the only key: each interval is a series of one point,
+		// and --top keeps the busiest intervals, still in time order.
+		if len(srows) > g.Top {
+			slices.SortFunc(srows, func(x, y seriesRow) int {
+				if c := cmp.Compare(metric(y.row.sums), metric(x.row.sums)); c != 0 {
+					return c
+				}
+				return cmp.Compare(x.row.key, y.row.key)
+			})
+			srows = srows[:g.Top]
+		}
+	} else if g.Top > 0 {
 		totals := map[string]uint64{}
 		for _, sr := range srows {
 			totals[sr.series] += metric(sr.row.sums)

@@ -127,6 +127,9 @@ func (s Spec) Plan() (*Plan, error) {
 	}
 	p.Top = s.Top
 	if timeIndex(p.Keys) >= 0 {
+		if s.Fill && s.Top > 0 && len(p.Keys) == 1 {
+			return nil, specErrorf("--top with time as the only key keeps the busiest intervals, and --fill would print the others as zeros: use one of them")
+		}
 		// --top counts series, --limit rows.
 		p.Fill, p.Since, p.Until = s.Fill, s.Since, s.Until
 		return p, nil

@@ -68,7 +68,8 @@ the interval a record starts in, aligned to UTC (an hour on the hour, a day
 at midnight UTC, a week on Monday); a record that spans several intervals
 counts in the one it starts in. It combines with other keys
 (time/1h,action), and the rows come in time order. --top N then keeps the N
-largest series over the whole window, --fill adds rows of zeros for the
+largest series over the whole window (with time the only key, the N busiest
+intervals), --fill adds rows of zeros for the
 intervals without records (within --since/--until when given, else from the
 first interval seen to the last), and a table on a terminal adds bytes/s and
 a bar of the --sort metric.
