@@ -146,7 +146,7 @@ func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 		need |= k.fields()
 	}
 	tables := make([]groupTable, q.workers())
-	readers, err := q.forEachInput(ctx, q.need(need), func(rd *reader, i int) error {
+	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
 		t := tables[rd.slot]
 		if t == nil {
 			t = newGroupTable(keys)

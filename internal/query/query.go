@@ -208,7 +208,9 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 // worker with its own reader. It returns the error of the first failing
 // input in input order: inputs after a failed one are skipped, inputs
 // before it still run, so the error reported does not depend on timing.
-func (q *Query) forEachInput(ctx context.Context, need record.FieldSet, work func(rd *reader, i int) error) ([]*reader, error) {
+// Workers take the inputs in input order when ordered is set; else, when
+// inputs are read ahead, in the order they arrive.
+func (q *Query) forEachInput(ctx context.Context, need record.FieldSet, ordered bool, work func(rd *reader, i int) error) ([]*reader, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -232,9 +234,21 @@ func (q *Query) forEachInput(ctx context.Context, need record.FieldSet, work fun
 		readers[w].ahead = ahead
 		wg.Go(func() {
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(q.Inputs) || int64(i) > failedAt.Load() || ctx.Err() != nil {
-					return
+				var i int
+				if ahead != nil && !ordered {
+					var ok bool
+					if i, ok = ahead.nextArrived(ctx); !ok {
+						return
+					}
+					if int64(i) > failedAt.Load() {
+						ahead.discard(ctx, i)
+						continue
+					}
+				} else {
+					i = int(next.Add(1) - 1)
+					if i >= len(q.Inputs) || int64(i) > failedAt.Load() || ctx.Err() != nil {
+						return
+					}
 				}
 				readers[w].index = i
 				if err := work(readers[w], i); err != nil {
@@ -274,7 +288,7 @@ func sumStats(readers []*reader, start time.Time) Stats {
 // Count returns how many records the filter keeps.
 func (q *Query) Count(ctx context.Context) (int64, Stats, error) {
 	start := time.Now()
-	readers, err := q.forEachInput(ctx, q.need(0), func(rd *reader, i int) error {
+	readers, err := q.forEachInput(ctx, q.need(0), false, func(rd *reader, i int) error {
 		return rd.read(ctx, q.Inputs[i], func(*record.Record) bool { return true })
 	})
 	stats := sumStats(readers, start)

@@ -29,6 +29,10 @@ type readAhead struct {
 	next   atomic.Int64
 	wg     sync.WaitGroup
 	bufs   sync.Pool
+	// arrived lists the inputs in the order their opening ended, for
+	// workers that may take them in any order (nextArrived).
+	arrived chan int
+	handed  atomic.Int64
 }
 
 // opened is an input opened ahead: its body, or the error of opening it.
@@ -39,10 +43,11 @@ type opened struct {
 
 func startReadAhead(ctx context.Context, inputs []Input, inFlight int) *readAhead {
 	ra := &readAhead{
-		inputs: inputs,
-		slots:  make(chan struct{}, inFlight),
-		ready:  make([]chan opened, len(inputs)),
-		bufs:   sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		inputs:  inputs,
+		slots:   make(chan struct{}, inFlight),
+		ready:   make([]chan opened, len(inputs)),
+		arrived: make(chan int, len(inputs)),
+		bufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 	for i := range ra.ready {
 		ra.ready[i] = make(chan opened, 1)
@@ -66,6 +71,32 @@ func (ra *readAhead) run(ctx context.Context) {
 			return
 		}
 		ra.ready[i] <- ra.open(ctx, ra.inputs[i])
+		ra.arrived <- i
+	}
+}
+
+// nextArrived hands out the inputs in the order they arrive rather than
+// in input order, so that an object slow to answer holds up no worker
+// while others are ready: for a run whose result does not depend on the
+// order (a count, an aggregation). ok is false once every input was
+// handed out, or ctx ended.
+func (ra *readAhead) nextArrived(ctx context.Context) (i int, ok bool) {
+	if ra.handed.Add(1) > int64(len(ra.inputs)) {
+		return 0, false
+	}
+	select {
+	case i := <-ra.arrived:
+		return i, true
+	case <-ctx.Done():
+		return 0, false
+	}
+}
+
+// discard closes input i, opened ahead for nothing: a run that failed at
+// an earlier input skips it.
+func (ra *readAhead) discard(ctx context.Context, i int) {
+	if rc, err := ra.take(ctx, i); err == nil {
+		rc.Close()
 	}
 }
 

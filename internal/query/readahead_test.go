@@ -179,3 +179,69 @@ func TestReadAheadClosesWhatNobodyRead(t *testing.T) {
 		t.Errorf("%d bodies left open after a limit stopped the run", open)
 	}
 }
+
+// An input slow to answer holds up no count or aggregation: its worker
+// reads the inputs that arrived meanwhile. Here the first input answers only
+// once every other one was read, which a single worker taking the inputs in
+// order would wait for forever.
+func TestReadAheadCountsInputsAsTheyArrive(t *testing.T) {
+	inputs, want := corpus(t, 40)
+	var mu sync.Mutex
+	left := len(inputs) - 1
+	othersRead := make(chan struct{})
+	wrapped := make([]Input, len(inputs))
+	for i, in := range inputs {
+		wrapped[i] = Input{Name: in.Name, Open: func(ctx context.Context) (io.ReadCloser, error) {
+			if i == 0 {
+				select {
+				case <-othersRead:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				return in.Open(ctx)
+			}
+			rc, err := in.Open(ctx)
+			return &closeHook{ReadCloser: rc, hook: func() {
+				mu.Lock()
+				defer mu.Unlock()
+				if left--; left == 0 {
+					close(othersRead)
+				}
+			}}, err
+		}}
+	}
+	for _, run := range []string{"count", "aggregate"} {
+		mu.Lock()
+		left = len(inputs) - 1
+		othersRead = make(chan struct{})
+		mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		q := &Query{Inputs: wrapped, Filter: actionIs(record.Reject), Workers: 1, InFlight: 8}
+		var n int64
+		var err error
+		if run == "count" {
+			n, _, err = q.Count(ctx)
+		} else {
+			var groups []Group
+			groups, _, err = q.Aggregate(ctx, []GroupKey{{Field: record.ActionField}}, SortFlows, 0)
+			if len(groups) == 1 {
+				n = int64(groups[0].Flows)
+			}
+		}
+		cancel()
+		if err != nil || n != int64(len(want)) {
+			t.Fatalf("%s: %d records, %v; want %d (a slow first input held up the worker?)", run, n, err, len(want))
+		}
+	}
+}
+
+type closeHook struct {
+	io.ReadCloser
+	hook func()
+	once sync.Once
+}
+
+func (c *closeHook) Close() error {
+	c.once.Do(c.hook)
+	return c.ReadCloser.Close()
+}
