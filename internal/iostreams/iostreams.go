@@ -35,7 +35,7 @@ func System() *IOStreams {
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,
 		stdinTTY:  isTerminal(os.Stdin),
-		stdoutTTY: isTerminal(os.Stdout),
+		stdoutTTY: isTerminal(os.Stdout) || forceTTY(),
 		stderrTTY: isTerminal(os.Stderr),
 		stdinPipe: isPipeOrFile(os.Stdin),
 	}
@@ -50,6 +50,14 @@ func isPipeOrFile(f *os.File) bool {
 	}
 	mode := info.Mode()
 	return mode&os.ModeNamedPipe != 0 || mode.IsRegular()
+}
+
+// forceTTY reports whether FLOWLOG_FORCE_TTY asks for standard output to be
+// treated as a terminal: tables for people through a pager (| less -S), and
+// end-to-end tests of what a terminal shows.
+func forceTTY() bool {
+	v := os.Getenv("FLOWLOG_FORCE_TTY")
+	return v != "" && v != "0" && v != "false"
 }
 
 func isTerminal(f *os.File) bool {

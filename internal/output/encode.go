@@ -10,10 +10,11 @@ import (
 type Encoder struct {
 	format Format
 	keys   [][]byte // JSON: `"key":`
+	text   textStyle
 }
 
 func newEncoder(f Format, columns []string, opts Options) *Encoder {
-	e := &Encoder{format: f}
+	e := &Encoder{format: f, text: textStyle{table: f == Table, people: f == Table && opts.People, loc: opts.Location}}
 	if f == JSON || f == NDJSON {
 		e.keys = make([][]byte, len(columns))
 		for i, c := range columns {
@@ -45,7 +46,7 @@ func (e *Encoder) Append(dst []byte, row []Value) []byte {
 				dst = append(dst, ',')
 			}
 			start := len(dst)
-			dst = v.appendText(dst, false)
+			dst = v.appendText(dst, e.text)
 			if needsQuotes(dst[start:]) {
 				dst = quoteCSV(dst, start)
 			}
@@ -56,7 +57,7 @@ func (e *Encoder) Append(dst []byte, row []Value) []byte {
 			if i > 0 {
 				dst = append(dst, cellSep)
 			}
-			dst = v.appendText(dst, true)
+			dst = v.appendText(dst, e.text)
 		}
 		return append(dst, '\n')
 	}
@@ -82,8 +83,10 @@ func appendJSONValue(b []byte, v Value) []byte {
 			return appendJSONString(b, v.B)
 		}
 		return appendJSONStringS(b, v.S)
-	case Uint:
+	case Uint, Quantity, Size:
 		return strconv.AppendUint(b, v.U, 10)
+	case Rate:
+		return strconv.AppendFloat(b, v.F, 'f', -1, 64)
 	case Int, Unix:
 		return strconv.AppendInt(b, v.I, 10)
 	}

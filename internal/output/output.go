@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Format is an output format name as given to -o.
@@ -50,6 +51,13 @@ type Options struct {
 	// Object makes JSON print the single row as one object instead of an
 	// array (for commands that show one thing, like get).
 	Object bool
+	// People makes a table show sizes and counts for people to read
+	// (1.8 GB, 12.3 k): for a table on a terminal. Other formats, and
+	// tables sent to programs, keep exact numbers.
+	People bool
+	// Location is the zone tables show times in; nil is UTC. Other
+	// formats print times as unix seconds.
+	Location *time.Location
 	// TableRows bounds how many rows a table holds before it renders them and
 	// starts a new table; it keeps memory constant on long outputs.
 	TableRows int

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 var columns = []string{"name", "count", "delta", "at", "missing"}
@@ -127,5 +128,77 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("raw", Formats...); err == nil || !strings.Contains(err.Error(), "use one of table, json, ndjson, csv") {
 		t.Errorf("ParseFormat(raw) error = %v", err)
+	}
+}
+
+func TestTableForPeople(t *testing.T) {
+	cols := []string{"time", "flows", "bytes", "rate", "port"}
+	row := []Value{UnixValue(1795510800), CountValue(12345), SizeValue(1_800_000_000), RateValue(1234.4), UintValue(44321)}
+	small := []Value{UnixValue(0), CountValue(999), SizeValue(999), RateValue(0), UintValue(22)}
+	render := func(f Format, opts Options) string {
+		var out bytes.Buffer
+		w, err := NewWriter(f, &out, cols, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(row)
+		w.Write(small)
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		f    Format
+		opts Options
+		want string
+	}{
+		{"people", Table, Options{People: true},
+			"TIME                  FLOWS   BYTES   RATE      PORT\n" +
+				"2026-11-24T09:00:00Z  12.3 k  1.8 GB  1.2 kB/s  44321\n" +
+				"1970-01-01T00:00:00Z  999     999 B   0 B/s     22\n"},
+		{"people in a zone", Table, Options{People: true, Location: berlin},
+			"TIME                       FLOWS   BYTES   RATE      PORT\n" +
+				"2026-11-24T10:00:00+01:00  12.3 k  1.8 GB  1.2 kB/s  44321\n" +
+				"1970-01-01T01:00:00+01:00  999     999 B   0 B/s     22\n"},
+		{"table for a pipe", Table, Options{},
+			"TIME                  FLOWS  BYTES       RATE    PORT\n" +
+				"2026-11-24T09:00:00Z  12345  1800000000  1234.4  44321\n" +
+				"1970-01-01T00:00:00Z  999    999         0       22\n"},
+		// People and a zone change tables only: programs get exact numbers.
+		{"csv", CSV, Options{People: true, Location: berlin},
+			"time,flows,bytes,rate,port\n1795510800,12345,1800000000,1234.4,44321\n0,999,999,0,22\n"},
+		{"ndjson", NDJSON, Options{People: true, Location: berlin},
+			`{"time":1795510800,"flows":12345,"bytes":1800000000,"rate":1234.4,"port":44321}` + "\n" +
+				`{"time":0,"flows":999,"bytes":999,"rate":0,"port":22}` + "\n"},
+	}
+	for _, tt := range tests {
+		if got := render(tt.f, tt.opts); got != tt.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestBar(t *testing.T) {
+	tests := []struct {
+		v, most uint64
+		want    string
+	}{
+		{0, 100, ""},
+		{100, 100, "████"},
+		{50, 100, "██"},
+		{1, 1000, "▏"},  // a sliver, not nothing
+		{40, 100, "█▋"}, // 12.8 eighths round to 13
+		{7, 0, ""},
+	}
+	for _, tt := range tests {
+		if got := Bar(tt.v, tt.most, 4); got != tt.want {
+			t.Errorf("Bar(%d, %d, 4) = %q, want %q", tt.v, tt.most, got, tt.want)
+		}
 	}
 }

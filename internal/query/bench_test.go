@@ -71,3 +71,34 @@ func BenchmarkQuerySimulated(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGroupTime compares time keys with group-bys of other keys of
+// about the same number of groups: a time key should cost no more than
+// any other key.
+func BenchmarkGroupTime(b *testing.B) {
+	inputs := simulatedInputs(b)
+	for _, spec := range []string{
+		"action,log_status", "time/1h,action", // a handful of groups
+		"dstport", "time/1m,action", // hundreds
+		"srcaddr,dstport", "time/10m,srcaddr", // tens of thousands
+		"conversation", "srcaddr,srcport,dstaddr,dstport,protocol", // a 5-tuple either way
+		"time/1h,conversation",
+	} {
+		b.Run(spec, func(b *testing.B) {
+			keys, err := ParseGroupKeys(spec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			q := &Query{Inputs: inputs}
+			var groups []Group
+			for b.Loop() {
+				if groups, _, err = q.Group(context.Background(), Grouping{Keys: keys, SortBy: SortBytes, Top: 10}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			all, _, _ := q.Group(context.Background(), Grouping{Keys: keys})
+			b.ReportMetric(float64(len(all)), "groups")
+			_ = groups
+		})
+	}
+}

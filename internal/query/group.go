@@ -3,6 +3,7 @@ package query
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -28,6 +29,11 @@ type Group struct {
 	Bytes      uint64
 	FirstStart int64 // 0 when no record of the group had a start
 	LastEnd    int64 // 0 when no record had an end
+
+	// With a conversation key: Packets and Bytes split by the side that
+	// sent them, as Zeek's orig_bytes and resp_bytes.
+	ClientPackets, ClientBytes uint64 // client to server
+	ServerPackets, ServerBytes uint64 // server to client
 }
 
 // KeyValue is the value of one group key; Present is false for "-".
@@ -35,7 +41,8 @@ type KeyValue struct {
 	Present bool
 	Addr    netip.Prefix // address keys: the (masked) address as a prefix
 	Num     uint64
-	Text    string // string keys, action and log_status
+	Text    string        // string keys, action and log_status
+	Conv    *Conversation // a conversation key
 }
 
 // String formats the key value as printed: an address, a prefix when
@@ -44,6 +51,9 @@ func (v KeyValue) String() string {
 	switch {
 	case !v.Present:
 		return "-"
+	case v.Conv != nil:
+		c := v.Conv
+		return fmt.Sprintf("%s %s -> %s", protocolName(c.Protocol), netip.AddrPortFrom(c.Client, c.ClientPort), netip.AddrPortFrom(c.Server, c.ServerPort))
 	case v.Addr.IsValid():
 		if v.Addr.IsSingleIP() {
 			return v.Addr.Addr().String()
@@ -53,6 +63,21 @@ func (v KeyValue) String() string {
 		return v.Text
 	}
 	return strconv.FormatUint(v.Num, 10)
+}
+
+// protocolName is the name of the common IP protocols, else the number.
+func protocolName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 58:
+		return "icmpv6"
+	}
+	return strconv.Itoa(int(p))
 }
 
 // groupSums holds a group's sums. A first or last of 0 means no record of the
@@ -87,10 +112,38 @@ func (a *groupSums) merge(b *groupSums) {
 // groups, sorted by sortBy (largest first, ties by key), at most top when
 // top > 0. Memory grows with the number of groups, not records.
 func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, top int) ([]Group, Stats, error) {
+	return q.Group(ctx, Grouping{Keys: keys, SortBy: sortBy, Top: top})
+}
+
+// Grouping is an aggregation: the keys, the order, how many groups, and
+// with a time key how to fill the series.
+type Grouping struct {
+	Keys   []GroupKey
+	SortBy SortBy
+	// Top keeps the largest groups; with a time key, the largest series
+	// (groups of the other keys, by their total over every interval), each
+	// with all its intervals, and with time the only key the largest
+	// intervals. 0 keeps all.
+	Top int
+	// Limit cuts the rows after ordering; 0 for all.
+	Limit int
+	// Fill, with a time key, adds a row of zeros for every interval of
+	// every series that had no record in it: from Since to Until when
+	// they are set, else from the first interval seen to the last.
+	Fill         bool
+	Since, Until time.Time
+}
+
+// Group aggregates the records the filter keeps as g says. Without a time
+// key the groups come largest first by g.SortBy, ties in key order; with
+// one they come in time order (see orderSeries). Memory grows with the
+// number of groups, not records.
+func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 	start := time.Now()
+	keys := g.Keys
 	need := record.FieldSet(0).With(record.Packets).With(record.Bytes).With(record.Start).With(record.End)
 	for _, k := range keys {
-		need = need.With(k.Field)
+		need |= k.fields()
 	}
 	tables := make([]groupTable, q.workers())
 	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
@@ -116,12 +169,18 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 			all.merge(t)
 		}
 	}
-	if all == nil {
+	if all == nil && !g.Fill {
 		return nil, stats, nil
 	}
-	rows := all.rows()
+	var rows []groupRow
+	if all != nil {
+		rows = all.rows()
+	}
+	if conversationIndex(keys) >= 0 {
+		rows = foldConversations(rows, keys)
+	}
 	metric := func(a *groupSums) uint64 {
-		switch sortBy {
+		switch g.SortBy {
 		case SortPackets:
 			return a.packets
 		case SortBytes:
@@ -129,23 +188,25 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		}
 		return a.flows
 	}
-	// Largest first; ties in key order, as the key encoding sorts: absent
-	// first, then IPv4 before IPv6, numbers and addresses numerically.
-	rows = topN(rows, top, func(x, y groupRow) int {
-		if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
-			return c
+	if ti := timeIndex(keys); ti >= 0 {
+		if rows, err = orderSeries(rows, keys, ti, g, metric); err != nil {
+			return nil, stats, err
 		}
-		if x.addr.IsValid() != y.addr.IsValid() {
-			if x.addr.IsValid() {
-				return 1
+	} else {
+		top := g.Top
+		if g.Limit > 0 && (top == 0 || g.Limit < top) {
+			top = g.Limit
+		}
+		// Largest first; ties in key order, as the key encoding sorts:
+		// absent first, then IPv4 before IPv6, numbers and addresses
+		// numerically.
+		rows = topN(rows, top, func(x, y groupRow) int {
+			if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
+				return c
 			}
-			return -1
-		}
-		if c := x.addr.Compare(y.addr); c != 0 {
-			return c
-		}
-		return strings.Compare(x.key, y.key)
-	})
+			return compareKeys(x, y)
+		})
+	}
 	groups := make([]Group, len(rows))
 	for i, row := range rows {
 		a := row.sums
@@ -157,6 +218,25 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 			FirstStart: a.first,
 			LastEnd:    a.last,
 		}
+		if row.back != nil {
+			groups[i].ServerPackets, groups[i].ServerBytes = row.back.packets, row.back.bytes
+			groups[i].ClientPackets, groups[i].ClientBytes = a.packets-row.back.packets, a.bytes-row.back.bytes
+		}
 	}
 	return groups, stats, nil
+}
+
+// compareKeys orders two rows by key: an addrTable's absent address first,
+// then addresses, then encoded keys bytewise.
+func compareKeys(x, y groupRow) int {
+	if x.addr.IsValid() != y.addr.IsValid() {
+		if x.addr.IsValid() {
+			return 1
+		}
+		return -1
+	}
+	if c := x.addr.Compare(y.addr); c != 0 {
+		return c
+	}
+	return strings.Compare(x.key, y.key)
 }

@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/record"
+	"github.com/flowlog/flowlog/internal/timespec"
 )
 
 // GroupKey is one --group-by term: a record field, and for address fields
-// the prefix lengths to mask IPv4 and IPv6 addresses to (srcaddr/24/64).
+// the prefix lengths to mask IPv4 and IPv6 addresses to (srcaddr/24/64);
+// or the start of a record's interval (time/10m); or its conversation.
 type GroupKey struct {
 	Field record.Field
 	Bits4 int // 0..32; 32 keeps the whole IPv4 address
@@ -21,12 +24,26 @@ type GroupKey struct {
 	Derived addrinfo.Field
 	names   *addrinfo.Names
 	cache   *addrinfo.Cache // a worker's table's own
+	// Step, for a time key, is the interval in seconds; Field is then
+	// record.Start. 0 for every other key.
+	Step int64
+	// Conversation folds both directions of a 5-tuple into one group
+	// (see conversationOf); Field is then unused.
+	Conversation bool
 }
 
-// Name is the key as written in --group-by, used as its column name.
+// IsTime reports whether k is a time/DURATION key.
+func (k GroupKey) IsTime() bool { return k.Step > 0 }
+
+// Name is the key as written in --group-by.
 func (k GroupKey) Name() string {
-	if k.Derived.Attr != 0 {
+	switch {
+	case k.Derived.Attr != 0:
 		return k.Derived.String()
+	case k.IsTime():
+		return "time/" + formatStep(k.Step)
+	case k.Conversation:
+		return "conversation"
 	}
 	name := k.Field.String()
 	if k.Field.Kind() != record.KindAddr {
@@ -50,7 +67,8 @@ func defaultBits6(bits4 int) int {
 	return 64
 }
 
-// ParseGroupKeys parses a --group-by value: FIELD[/BITS4[/BITS6]],...
+// ParseGroupKeys parses a --group-by value: FIELD[/BITS4[/BITS6]],
+// time/DURATION and conversation, comma separated.
 func ParseGroupKeys(spec string) ([]GroupKey, error) {
 	return ParseGroupKeysWith(spec, nil)
 }
@@ -76,9 +94,23 @@ func ParseGroupKeysWith(spec string, names *addrinfo.Names) ([]GroupKey, error) 
 			continue
 		}
 		parts := strings.Split(term, "/")
+		if special, ok, err := parseSpecialKey(term, parts); err != nil {
+			return nil, err
+		} else if ok {
+			for _, prev := range keys {
+				switch {
+				case prev.IsTime() && special.IsTime():
+					return nil, fmt.Errorf("%q: only one time key can be given", term)
+				case prev.Conversation && special.Conversation:
+					return nil, fmt.Errorf("%q: only one conversation key can be given", term)
+				}
+			}
+			keys = append(keys, special)
+			continue
+		}
 		f, ok := record.FieldByName(parts[0])
 		if !ok {
-			return nil, fmt.Errorf("unknown field %q: use one of %s", parts[0], strings.Join(record.KnownFieldNames(), ", "))
+			return nil, fmt.Errorf("unknown field %q: use time/DURATION, conversation or one of %s", parts[0], strings.Join(record.KnownFieldNames(), ", "))
 		}
 		k := GroupKey{Field: f, Bits4: 32, Bits6: 128}
 		if len(parts) > 1 {
@@ -112,4 +144,70 @@ func ParseGroupKeysWith(spec string, names *addrinfo.Names) ([]GroupKey, error) 
 		return nil, fmt.Errorf("no field named")
 	}
 	return keys, nil
+}
+
+// maxStep bounds a time key's interval: a year is already one row.
+const maxStep = 366 * 24 * 3600
+
+// parseSpecialKey reads the keys that are not record fields: time/DURATION
+// and conversation. ok is false for any other term.
+func parseSpecialKey(term string, parts []string) (k GroupKey, ok bool, err error) {
+	switch strings.ToLower(parts[0]) {
+	case "time":
+		if len(parts) != 2 {
+			return k, true, fmt.Errorf("%q: a time key names its interval: time/10m, time/1h, time/1d", term)
+		}
+		d, err := timespec.ParseDuration(parts[1])
+		if err != nil || d < time.Second || d%time.Second != 0 || d > maxStep*time.Second {
+			return k, true, fmt.Errorf("%q: the interval must be whole seconds from 1s to 366d, e.g. 10m, 1h, 1d", term)
+		}
+		return GroupKey{Field: record.Start, Bits4: 32, Bits6: 128, Step: int64(d / time.Second)}, true, nil
+	case "conversation", "conv":
+		if len(parts) != 1 {
+			return k, true, fmt.Errorf("%q: conversation takes no mask", term)
+		}
+		return GroupKey{Bits4: 32, Bits6: 128, Conversation: true}, true, nil
+	}
+	return k, false, nil
+}
+
+// formatStep spells an interval of sec seconds in its largest whole unit.
+func formatStep(sec int64) string {
+	for _, u := range []struct {
+		unit string
+		sec  int64
+	}{{"w", 7 * 86400}, {"d", 86400}, {"h", 3600}, {"m", 60}} {
+		if sec%u.sec == 0 {
+			return strconv.FormatInt(sec/u.sec, 10) + u.unit
+		}
+	}
+	return strconv.FormatInt(sec, 10) + "s"
+}
+
+// weekOrigin is Monday 1970-01-05 00:00 UTC: intervals of whole weeks start
+// on Mondays, not on Thursdays as the unix epoch did.
+const weekOrigin = 4 * 86400
+
+// interval returns the start of the interval of time key k that holds the
+// unix time t. Intervals are aligned to UTC: an hour starts on the hour, a
+// day at midnight UTC, a week on Monday.
+func (k GroupKey) interval(t int64) int64 {
+	origin := int64(0)
+	if k.Step%(7*86400) == 0 {
+		origin = weekOrigin
+	}
+	d := t - origin
+	q := d / k.Step
+	if d%k.Step < 0 {
+		q--
+	}
+	return origin + q*k.Step
+}
+
+// fields lists the record fields the key reads.
+func (k GroupKey) fields() record.FieldSet {
+	if k.Conversation {
+		return record.FieldSet(0).With(record.SrcAddr).With(record.DstAddr).With(record.SrcPort).With(record.DstPort).With(record.Protocol)
+	}
+	return record.FieldSet(0).With(k.Field)
 }

@@ -29,6 +29,7 @@ type Spec struct {
 	Top                             int    // --top: groups
 	Limit                           int64  // --limit: records or groups
 	Count                           bool   // --count
+	Fill                            bool   // --fill: empty intervals of a time key as zeros
 
 	// Names gives names of addresses (src.label, src.asn, ...) to --where,
 	// --group-by and --fields; nil when there are none.
@@ -52,6 +53,26 @@ type Plan struct {
 	Derived  []DerivedField
 	fieldPos []int
 	names    *addrinfo.Names
+	// With a time key: --fill, and the window it fills.
+	Fill         bool
+	Since, Until time.Time
+}
+
+// Grouping is the aggregation the plan asks for.
+func (p *Plan) Grouping() Grouping {
+	g := Grouping{Keys: p.Keys, SortBy: p.SortBy, Top: p.Top, Fill: p.Fill, Since: p.Since, Until: p.Until}
+	if timeIndex(p.Keys) >= 0 {
+		g.Limit = int(p.Limit)
+	}
+	return g
+}
+
+// TimeKey returns the plan's time key, if it has one.
+func (p *Plan) TimeKey() (GroupKey, bool) {
+	if i := timeIndex(p.Keys); i >= 0 {
+		return p.Keys[i], true
+	}
+	return GroupKey{}, false
 }
 
 // Grouped reports whether the plan aggregates.
@@ -87,6 +108,8 @@ func (s Spec) Plan() (*Plan, error) {
 		return nil, specErrorf("--top and --sort need --group-by")
 	case s.Count && s.GroupBy != "":
 		return nil, specErrorf("--count and --group-by cannot be combined: --group-by already counts flows per group")
+	case s.Fill && s.GroupBy == "":
+		return nil, specErrorf("--fill needs a time key: --group-by time/1h")
 	}
 	filter, err := s.filter()
 	if err != nil {
@@ -114,6 +137,17 @@ func (s Spec) Plan() (*Plan, error) {
 		return nil, specErrorf("--sort %q: use flows, packets or bytes", s.Sort)
 	}
 	p.Top = s.Top
+	if timeIndex(p.Keys) >= 0 {
+		if s.Fill && s.Top > 0 && len(p.Keys) == 1 {
+			return nil, specErrorf("--top with time as the only key keeps the busiest intervals, and --fill would print the others as zeros: use one of them")
+		}
+		// --top counts series, --limit rows.
+		p.Fill, p.Since, p.Until = s.Fill, s.Since, s.Until
+		return p, nil
+	}
+	if s.Fill {
+		return nil, specErrorf("--fill needs a time key: --group-by time/1h,%s", s.GroupBy)
+	}
 	if s.Limit > 0 && (p.Top == 0 || int(s.Limit) < p.Top) {
 		p.Top = int(s.Limit)
 	}
@@ -287,11 +321,26 @@ func (p *Plan) Columns() []string {
 		return columns
 	}
 	var columns []string
+	conversation := false
 	for _, k := range p.Keys {
-		columns = append(columns, k.Name())
+		switch {
+		case k.IsTime():
+			columns = append(columns, "time")
+		case k.Conversation:
+			columns = append(columns, conversationColumns...)
+			conversation = true
+		default:
+			columns = append(columns, k.Name())
+		}
+	}
+	if conversation {
+		return append(columns, "flows", "client_packets", "client_bytes", "server_packets", "server_bytes", "first_start", "last_end")
 	}
 	return append(columns, "flows", "packets", "bytes", "first_start", "last_end")
 }
+
+// conversationColumns are the columns of a conversation key.
+var conversationColumns = []string{"client", "client_port", "server", "server_port", "protocol"}
 
 // RecordRow fills row with the values of the plan's fields of r. scratch,
 // of len(p.Fields), is space for the text of addresses.
@@ -315,6 +364,16 @@ func (p *Plan) RecordRow(row []output.Value, r *record.Record, scratch [][]byte)
 			row[i] = output.Str(r.Action.String())
 		case record.KindStatus:
 			row[i] = output.Str(r.Status.String())
+		case record.KindNumber:
+			switch fd {
+			case record.Packets:
+				row[i] = output.CountValue(r.Packets)
+			case record.Bytes:
+				row[i] = output.SizeValue(r.Bytes)
+			default:
+				u, _ := r.Uint(fd)
+				row[i] = output.UintValue(u)
+			}
 		default:
 			u, _ := r.Uint(fd)
 			row[i] = output.UintValue(u)
@@ -325,19 +384,46 @@ func (p *Plan) RecordRow(row []output.Value, r *record.Record, scratch [][]byte)
 // GroupRow fills row, of len(p.Columns()), with a group's key values and
 // sums.
 func (p *Plan) GroupRow(row []output.Value, g Group) {
+	n := 0
+	conversation := false
 	for i, kv := range g.Key {
-		row[i] = groupKeyValue(p.Keys[i], kv)
+		k := p.Keys[i]
+		if k.Conversation {
+			conversation = true
+			if c := kv.Conv; kv.Present && c != nil {
+				row[n] = output.Str(c.Client.String())
+				row[n+1] = output.UintValue(uint64(c.ClientPort))
+				row[n+2] = output.Str(c.Server.String())
+				row[n+3] = output.UintValue(uint64(c.ServerPort))
+				row[n+4] = output.UintValue(uint64(c.Protocol))
+			} else {
+				clear(row[n : n+5])
+			}
+			n += len(conversationColumns)
+			continue
+		}
+		row[n] = groupKeyValue(k, kv)
+		n++
 	}
-	n := len(p.Keys)
-	row[n] = output.UintValue(g.Flows)
-	row[n+1] = output.UintValue(g.Packets)
-	row[n+2] = output.UintValue(g.Bytes)
-	row[n+3], row[n+4] = output.Value{}, output.Value{}
+	row[n] = output.CountValue(g.Flows)
+	n++
+	if conversation {
+		row[n] = output.CountValue(g.ClientPackets)
+		row[n+1] = output.SizeValue(g.ClientBytes)
+		row[n+2] = output.CountValue(g.ServerPackets)
+		row[n+3] = output.SizeValue(g.ServerBytes)
+		n += 4
+	} else {
+		row[n] = output.CountValue(g.Packets)
+		row[n+1] = output.SizeValue(g.Bytes)
+		n += 2
+	}
+	row[n], row[n+1] = output.Value{}, output.Value{}
 	if g.FirstStart != 0 {
-		row[n+3] = output.UnixValue(g.FirstStart)
+		row[n] = output.UnixValue(g.FirstStart)
 	}
 	if g.LastEnd != 0 {
-		row[n+4] = output.UnixValue(g.LastEnd)
+		row[n+1] = output.UnixValue(g.LastEnd)
 	}
 }
 
@@ -349,6 +435,10 @@ func groupKeyValue(k GroupKey, kv KeyValue) output.Value {
 		return output.UintValue(kv.Num)
 	case k.Field.Kind() == record.KindTime:
 		return output.UnixValue(int64(kv.Num))
+	case k.Field == record.Packets:
+		return output.CountValue(kv.Num)
+	case k.Field == record.Bytes:
+		return output.SizeValue(kv.Num)
 	case k.Field.Numeric():
 		return output.UintValue(kv.Num)
 	}

@@ -25,6 +25,10 @@ type groupRow struct {
 	sums *groupSums
 	addr netip.Addr // addrTable: the (masked) address; invalid for "-"
 	key  string     // other tables
+
+	// back, for a conversation, is the server-to-client share of sums,
+	// which then hold both directions (see foldConversations).
+	back *groupSums
 }
 
 // newGroupTable returns the kind of table that suits keys: an addrTable for
@@ -39,6 +43,10 @@ func newGroupTable(keys []GroupKey) groupTable {
 			size += derivedKeyLen(k)
 			continue
 		}
+		if k.Conversation {
+			size += maxConversationLen
+			continue
+		}
 		switch k.Field.Kind() {
 		case record.KindAddr:
 			size += 18
@@ -50,7 +58,7 @@ func newGroupTable(keys []GroupKey) groupTable {
 			size += 9
 		}
 	}
-	if len(keys) == 1 && keys[0].Field.Kind() == record.KindAddr && keys[0].Derived.Attr == 0 {
+	if len(keys) == 1 && keys[0].Field.Kind() == record.KindAddr && keys[0].Derived.Attr == 0 && !keys[0].Conversation {
 		return &addrTable{key: keys[0], mask: maskOf(keys[0].Bits4, keys[0].Bits6)}
 	}
 	if size <= fixedKeyLen {

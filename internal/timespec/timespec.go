@@ -86,3 +86,10 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	return total, nil
 }
+
+// ParseDuration reads a duration as people type it: Go's units (90s, 10m,
+// 1h30m) plus d (24h) and w (7d). It is the interval of a time/DURATION
+// group key.
+func ParseDuration(s string) (time.Duration, error) {
+	return parseDuration(strings.TrimSpace(s))
+}
