@@ -19,6 +19,7 @@ import (
 	configcmd "github.com/flowlog/flowlog/internal/cli/config"
 	"github.com/flowlog/flowlog/internal/cli/create"
 	"github.com/flowlog/flowlog/internal/cli/delete"
+	"github.com/flowlog/flowlog/internal/cli/diff"
 	"github.com/flowlog/flowlog/internal/cli/fetch"
 	"github.com/flowlog/flowlog/internal/cli/get"
 	"github.com/flowlog/flowlog/internal/cli/inplace"
@@ -28,6 +29,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/replace"
 	reportcmd "github.com/flowlog/flowlog/internal/cli/report"
 	"github.com/flowlog/flowlog/internal/cli/retention"
+	"github.com/flowlog/flowlog/internal/cli/scans"
 	servecmd "github.com/flowlog/flowlog/internal/cli/serve"
 	"github.com/flowlog/flowlog/internal/cli/simulate"
 	"github.com/flowlog/flowlog/internal/cli/version"
@@ -141,6 +143,8 @@ one flow log per resource, no change after creation.`,
 	for _, cmd := range []*cobra.Command{
 		query.NewCmdQuery(f, nil),
 		reportcmd.NewCmdReport(f, build.Version, nil),
+		scans.NewCmdScans(f, nil),
+		diff.NewCmdDiff(f, nil),
 		simulate.NewCmdSimulate(f, nil),
 		fetch.NewCmdFetch(f, nil),
 		prune.NewCmdPrune(f, nil),

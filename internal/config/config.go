@@ -9,6 +9,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,6 +51,12 @@ type Settings struct {
 	// storage-root:, else $XDG_DATA_HOME/flowlog/buckets; absolute.
 	StorageRoot string
 
+	// Labels name address ranges: labels: in the file, a map from a name
+	// to a list of CIDR prefixes.
+	Labels map[string][]netip.Prefix
+	// MMDB are MaxMind-format databases of ASNs and countries: FLOWLOG_MMDB
+	// or mmdb: (a path or a list of paths); a command's --mmdb wins.
+	MMDB []string
 	// Serve is what 'flowlog serve' asks of its clients.
 	Serve ServeAuth
 }
@@ -204,6 +211,12 @@ func Load(flags, env Lookup) (*Settings, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if s.Labels, err = r.labels(); err != nil {
+		return nil, err
+	}
+	if s.MMDB, err = r.mmdb(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -374,4 +387,71 @@ func expandHome(p string) string {
 		}
 	}
 	return p
+}
+
+// labels reads labels: from the config file, a map from a name to CIDR
+// prefixes. Errors name the label and the value.
+func (r *resolver) labels() (map[string][]netip.Prefix, error) {
+	if r.file == nil || r.file.Get("labels") == nil {
+		return nil, nil
+	}
+	m, ok := r.file.Get("labels").(map[string]any)
+	if !ok {
+		return nil, errorf("labels: want a map from a name to a list of CIDR prefixes, such as labels: {office: [203.0.113.0/24]}")
+	}
+	labels := make(map[string][]netip.Prefix, len(m))
+	for name, v := range m {
+		var items []any
+		switch v := v.(type) {
+		case []any:
+			items = v
+		case string:
+			items = []any{v}
+		default:
+			return nil, errorf("labels.%s: want a list of CIDR prefixes", name)
+		}
+		for _, item := range items {
+			s := strings.TrimSpace(fmt.Sprint(item))
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				a, aerr := netip.ParseAddr(s)
+				if aerr != nil {
+					return nil, errorf("labels.%s: %q is not a CIDR prefix or an address", name, s)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			labels[name] = append(labels[name], p.Masked())
+		}
+	}
+	return labels, nil
+}
+
+// mmdb reads the database files: FLOWLOG_MMDB, or mmdb: in the file (one
+// path or a list), relative to the config file's folder.
+func (r *resolver) mmdb() ([]string, error) {
+	if v, ok := r.env("FLOWLOG_MMDB"); ok && v != "" {
+		p, err := filepath.Abs(expandHome(v))
+		return []string{p}, err
+	}
+	if r.file == nil || r.file.Get("mmdb") == nil {
+		return nil, nil
+	}
+	var items []any
+	switch v := r.file.Get("mmdb").(type) {
+	case []any:
+		items = v
+	case string:
+		items = []any{v}
+	default:
+		return nil, errorf("mmdb: want a path or a list of paths")
+	}
+	var paths []string
+	for _, item := range items {
+		p := expandHome(fmt.Sprint(item))
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(r.fileDir, p)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
 }

@@ -122,7 +122,8 @@ type Grouping struct {
 	SortBy SortBy
 	// Top keeps the largest groups; with a time key, the largest series
 	// (groups of the other keys, by their total over every interval), each
-	// with all its intervals. 0 keeps all.
+	// with all its intervals, and with time the only key the largest
+	// intervals. 0 keeps all.
 	Top int
 	// Limit cuts the rows after ordering; 0 for all.
 	Limit int

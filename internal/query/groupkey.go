@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/record"
 	"github.com/flowlog/flowlog/internal/timespec"
 )
@@ -18,6 +19,11 @@ type GroupKey struct {
 	Bits4 int // 0..32; 32 keeps the whole IPv4 address
 	Bits6 int // 0..128
 
+	// Derived, when set, is a name of the address in Field (src.asn):
+	// see names.go.
+	Derived addrinfo.Field
+	names   *addrinfo.Names
+	cache   *addrinfo.Cache // a worker's table's own
 	// Step, for a time key, is the interval in seconds; Field is then
 	// record.Start. 0 for every other key.
 	Step int64
@@ -32,13 +38,15 @@ func (k GroupKey) IsTime() bool { return k.Step > 0 }
 // Name is the key as written in --group-by.
 func (k GroupKey) Name() string {
 	switch {
+	case k.Derived.Attr != 0:
+		return k.Derived.String()
 	case k.IsTime():
 		return "time/" + formatStep(k.Step)
 	case k.Conversation:
 		return "conversation"
 	}
 	name := k.Field.String()
-	if k.Field != record.SrcAddr && k.Field != record.DstAddr {
+	if k.Field.Kind() != record.KindAddr {
 		return name
 	}
 	switch {
@@ -62,10 +70,27 @@ func defaultBits6(bits4 int) int {
 // ParseGroupKeys parses a --group-by value: FIELD[/BITS4[/BITS6]],
 // time/DURATION and conversation, comma separated.
 func ParseGroupKeys(spec string) ([]GroupKey, error) {
+	return ParseGroupKeysWith(spec, nil)
+}
+
+// ParseGroupKeysWith is ParseGroupKeys that also takes names of addresses
+// (src.asn, dst.label, ...), looked up in names.
+func ParseGroupKeysWith(spec string, names *addrinfo.Names) ([]GroupKey, error) {
 	var keys []GroupKey
 	for _, term := range strings.Split(spec, ",") {
 		term = strings.TrimSpace(term)
 		if term == "" {
+			continue
+		}
+		if k, ok, err := derivedGroupKey(term, names); err != nil {
+			return nil, err
+		} else if ok {
+			for _, prev := range keys {
+				if prev.Derived == k.Derived {
+					return nil, fmt.Errorf("%q is named twice", term)
+				}
+			}
+			keys = append(keys, k)
 			continue
 		}
 		parts := strings.Split(term, "/")
@@ -83,14 +108,14 @@ func ParseGroupKeys(spec string) ([]GroupKey, error) {
 			keys = append(keys, special)
 			continue
 		}
-		f, ok := record.FieldByName(strings.ToLower(parts[0]))
+		f, ok := record.FieldByName(parts[0])
 		if !ok {
-			return nil, fmt.Errorf("unknown field %q: use time/DURATION, conversation or one of %s", parts[0], strings.Join(record.FieldNames(), ", "))
+			return nil, fmt.Errorf("unknown field %q: use time/DURATION, conversation or one of %s", parts[0], strings.Join(record.KnownFieldNames(), ", "))
 		}
 		k := GroupKey{Field: f, Bits4: 32, Bits6: 128}
 		if len(parts) > 1 {
-			if f != record.SrcAddr && f != record.DstAddr {
-				return nil, fmt.Errorf("%q: only srcaddr and dstaddr take a mask", term)
+			if f.Kind() != record.KindAddr {
+				return nil, fmt.Errorf("%q: only address fields (srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr) take a mask", term)
 			}
 			if len(parts) > 3 {
 				return nil, fmt.Errorf("%q: expected FIELD/BITS4 or FIELD/BITS4/BITS6", term)

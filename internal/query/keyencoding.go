@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -68,11 +69,19 @@ func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
 			dst = append(dst, 0)
 			continue
 		}
-		switch k.Field {
-		case record.SrcAddr, record.DstAddr:
+		if k.Derived.Attr != 0 {
+			dst = appendDerivedKey(dst, k, r)
+			continue
+		}
+		switch k.Field.Kind() {
+		case record.KindAddr:
 			a := r.SrcAddr
-			if k.Field == record.DstAddr {
+			switch k.Field {
+			case record.SrcAddr:
+			case record.DstAddr:
 				a = r.DstAddr
+			default:
+				a, _ = r.Addr(k.Field)
 			}
 			bits, family := k.Bits6, byte(6)
 			if a.Is4() {
@@ -84,28 +93,22 @@ func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
 			dst = append(dst, family, byte(bits))
 			b := a.As16()
 			dst = append(dst, b[:]...)
-		case record.Version, record.AccountID, record.InterfaceID:
-			v := r.Version
-			switch k.Field {
-			case record.AccountID:
-				v = r.AccountID
-			case record.InterfaceID:
-				v = r.InterfaceID
-			}
+		case record.KindText:
+			v := r.Text(k.Field)
 			dst = append(dst, 1)
 			dst = binary.BigEndian.AppendUint16(dst, uint16(len(v)))
 			dst = append(dst, v...)
-		case record.ActionField:
+		case record.KindAction:
 			dst = append(dst, 1, byte(r.Action))
-		case record.LogStatus:
+		case record.KindStatus:
 			dst = append(dst, 1, byte(r.Status))
-		case record.Start:
-			t := r.Start
+		case record.KindTime:
+			u, _ := r.Uint(k.Field)
 			if k.IsTime() {
-				t = k.interval(t)
+				u = uint64(k.interval(int64(u)))
 			}
 			dst = append(dst, 1)
-			dst = binary.BigEndian.AppendUint64(dst, uint64(t))
+			dst = binary.BigEndian.AppendUint64(dst, u)
 		default:
 			u, _ := r.Uint(k.Field)
 			dst = append(dst, 1)
@@ -124,6 +127,11 @@ func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
 			continue
 		}
 		v := KeyValue{Present: true}
+		if k.Derived.Attr != 0 {
+			b = decodeDerivedKey(&v, b, k)
+			out[i] = v
+			continue
+		}
 		if k.Conversation {
 			n := segmentLen(b, k)
 			c := decodeConversation(b[:n])
@@ -132,8 +140,8 @@ func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
 			b = b[n:]
 			continue
 		}
-		switch k.Field {
-		case record.SrcAddr, record.DstAddr:
+		switch k.Field.Kind() {
+		case record.KindAddr:
 			family, bits := b[0], int(b[1])
 			a := netip.AddrFrom16([16]byte(b[2:18]))
 			if family == 4 {
@@ -141,14 +149,14 @@ func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
 			}
 			v.Addr = netip.PrefixFrom(a, bits)
 			b = b[18:]
-		case record.Version, record.AccountID, record.InterfaceID:
+		case record.KindText:
 			n := int(binary.BigEndian.Uint16(b[1:]))
 			v.Text = string(b[3 : 3+n])
 			b = b[3+n:]
-		case record.ActionField:
+		case record.KindAction:
 			v.Text = record.Action(b[1]).String()
 			b = b[2:]
-		case record.LogStatus:
+		case record.KindStatus:
 			v.Text = record.Status(b[1]).String()
 			b = b[2:]
 		default:
@@ -169,12 +177,21 @@ func segmentLen(b []byte, k GroupKey) int {
 	if k.Conversation {
 		return conversationLen(b[2])
 	}
-	switch k.Field {
-	case record.SrcAddr, record.DstAddr:
-		return 18
-	case record.Version, record.AccountID, record.InterfaceID:
+	if k.Derived.Attr != 0 {
+		switch k.Derived.Attr {
+		case addrinfo.ASN:
+			return 9
+		case addrinfo.Label, addrinfo.Country:
+			return 3
+		}
 		return 3 + int(binary.BigEndian.Uint16(b[1:]))
-	case record.ActionField, record.LogStatus:
+	}
+	switch k.Field.Kind() {
+	case record.KindAddr:
+		return 18
+	case record.KindText:
+		return 3 + int(binary.BigEndian.Uint16(b[1:]))
+	case record.KindAction, record.KindStatus:
 		return 2
 	}
 	return 9

@@ -17,6 +17,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/flowlog/flowlog/internal/filter/expr"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -82,6 +83,7 @@ type reader struct {
 	index   int // the input being read
 	ahead   *readAhead
 	q       *Query
+	filter  Matcher // the worker's own when it keeps state (expr.Expr.ForWorker)
 	need    record.FieldSet
 	raw     *bufio.Reader
 	gz      *gzip.Reader
@@ -91,11 +93,16 @@ type reader struct {
 }
 
 func newReader(q *Query, need record.FieldSet) *reader {
+	filter := q.Filter
+	if e, ok := filter.(*expr.Expr); ok {
+		filter = e.ForWorker()
+	}
 	return &reader{
-		q:    q,
-		need: need,
-		raw:  bufio.NewReaderSize(nil, 64<<10),
-		sc:   record.NewScanner(nil, "", need),
+		q:      q,
+		filter: filter,
+		need:   need,
+		raw:    bufio.NewReaderSize(nil, 64<<10),
+		sc:     record.NewScanner(nil, "", need),
 	}
 }
 
@@ -167,7 +174,7 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 
 	// Without a filter every record goes straight to visit: one call a
 	// record fewer.
-	filter := rd.q.Filter
+	filter := rd.filter
 	fn, matched := visit, int64(0)
 	if filter != nil {
 		fn = func(r *record.Record) bool {

@@ -372,3 +372,28 @@ func TestConversationsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+func TestTopWithTimeAloneKeepsTheBusiestIntervals(t *testing.T) {
+	var sb strings.Builder
+	for h, n := range []int{3, 9, 1, 7, 5} {
+		for range n {
+			fmt.Fprintf(&sb, "2 1 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 10 %d %d ACCEPT OK\n", h*3600+60, h*3600+70)
+		}
+	}
+	keys, _ := ParseGroupKeys("time/1h")
+	q := &Query{Inputs: []Input{memInput("a", []byte(sb.String()))}}
+	groups, _, err := q.Group(context.Background(), Grouping{Keys: keys, Top: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range groups {
+		got = append(got, fmt.Sprintf("%d:%d", g.Key[0].Num/3600, g.Flows))
+	}
+	if strings.Join(got, " ") != "1:9 3:7 4:5" {
+		t.Errorf("top 3 hours = %v, want hours 1, 3 and 4 in time order", got)
+	}
+	if _, err := (Spec{GroupBy: "time/1h", Top: 3, Fill: true}).Plan(); err == nil {
+		t.Errorf("--top and --fill with time alone: no error")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/filter/expr"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/record"
@@ -29,6 +30,10 @@ type Spec struct {
 	Limit                           int64  // --limit: records or groups
 	Count                           bool   // --count
 	Fill                            bool   // --fill: empty intervals of a time key as zeros
+
+	// Names gives names of addresses (src.label, src.asn, ...) to --where,
+	// --group-by and --fields; nil when there are none.
+	Names *addrinfo.Names
 }
 
 // Plan is a Spec checked and compiled: what to keep, and what to print.
@@ -42,6 +47,12 @@ type Plan struct {
 	Keys   []GroupKey
 	SortBy SortBy
 	Top    int
+
+	// Names of addresses among the printed fields: Derived, at their row
+	// positions, and fieldPos, the row position of each of Fields.
+	Derived  []DerivedField
+	fieldPos []int
+	names    *addrinfo.Names
 	// With a time key: --fill, and the window it fills.
 	Fill         bool
 	Since, Until time.Time
@@ -104,15 +115,15 @@ func (s Spec) Plan() (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields, err := ParseFields(s.Fields)
+	fields, pos, derived, err := parseFieldsWith(s.Fields, s.Names)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Filter: filter, Fields: fields, Count: s.Count, Limit: s.Limit}
+	p := &Plan{Filter: filter, Fields: fields, Count: s.Count, Limit: s.Limit, Derived: derived, fieldPos: pos, names: s.Names}
 	if s.GroupBy == "" {
 		return p, nil
 	}
-	if p.Keys, err = ParseGroupKeys(s.GroupBy); err != nil {
+	if p.Keys, err = ParseGroupKeysWith(s.GroupBy, s.Names); err != nil {
 		return nil, specErrorf("--group-by: %v", err)
 	}
 	switch strings.ToLower(s.Sort) {
@@ -127,6 +138,9 @@ func (s Spec) Plan() (*Plan, error) {
 	}
 	p.Top = s.Top
 	if timeIndex(p.Keys) >= 0 {
+		if s.Fill && s.Top > 0 && len(p.Keys) == 1 {
+			return nil, specErrorf("--top with time as the only key keeps the busiest intervals, and --fill would print the others as zeros: use one of them")
+		}
 		// --top counts series, --limit rows.
 		p.Fill, p.Since, p.Until = s.Fill, s.Since, s.Until
 		return p, nil
@@ -140,25 +154,35 @@ func (s Spec) Plan() (*Plan, error) {
 	return p, nil
 }
 
-// ParseFields reads a comma list of record field names; "" is every field.
+// ParseFields reads a comma list of record field names: "" is the
+// version-2 fields, "all" every field of every format (the fields of AWS
+// custom formats too).
 func ParseFields(spec string) ([]record.Field, error) {
-	if strings.TrimSpace(spec) == "" {
-		fields := make([]record.Field, record.NumFields)
-		for i := range fields {
-			fields[i] = record.Field(i)
-		}
-		return fields, nil
+	switch strings.ToLower(strings.TrimSpace(spec)) {
+	case "":
+		return fieldRange(record.NumFields), nil
+	case "all":
+		return fieldRange(record.NumKnownFields), nil
 	}
 	var fields []record.Field
 	for _, name := range strings.Split(spec, ",") {
 		name = strings.TrimSpace(name)
-		fd, ok := record.FieldByName(strings.ToLower(name))
+		fd, ok := record.FieldByName(name)
 		if !ok {
-			return nil, specErrorf("--fields: unknown field %q: use %s", name, strings.Join(record.FieldNames(), ", "))
+			return nil, specErrorf("--fields: unknown field %q: use all or %s", name, strings.Join(record.KnownFieldNames(), ", "))
 		}
 		fields = append(fields, fd)
 	}
 	return fields, nil
+}
+
+// fieldRange returns the first n fields, in record order.
+func fieldRange(n int) []record.Field {
+	fields := make([]record.Field, n)
+	for i := range fields {
+		fields[i] = record.Field(i)
+	}
+	return fields
 }
 
 // filterTerm is one flag's contribution to the filter: its values become
@@ -250,7 +274,7 @@ func (s Spec) filter() (*expr.Expr, error) {
 		parts = append(parts, "start <= "+strconv.FormatInt(s.Until.Unix(), 10))
 	}
 	if strings.TrimSpace(s.Where) != "" {
-		if _, err := expr.Compile(s.Where); err != nil {
+		if _, err := expr.CompileWith(s.Where, expr.Options{Names: s.Names}); err != nil {
 			return nil, whereError(err)
 		}
 		parts = append(parts, "("+s.Where+")")
@@ -258,7 +282,7 @@ func (s Spec) filter() (*expr.Expr, error) {
 	if len(parts) == 0 {
 		return nil, nil
 	}
-	e, err := expr.Compile(strings.Join(parts, " and "))
+	e, err := expr.CompileWith(strings.Join(parts, " and "), expr.Options{Names: s.Names})
 	if err != nil {
 		return nil, fmt.Errorf("combine filters: %w", err)
 	}
@@ -286,6 +310,9 @@ func whereError(err error) error {
 // Columns are the names of the output columns of a grouped plan: the keys,
 // then the sums.
 func (p *Plan) Columns() []string {
+	if !p.Grouped() && len(p.Derived) > 0 {
+		return p.derivedColumns()
+	}
 	if !p.Grouped() {
 		columns := make([]string, len(p.Fields))
 		for i, fd := range p.Fields {
@@ -315,39 +342,38 @@ func (p *Plan) Columns() []string {
 // conversationColumns are the columns of a conversation key.
 var conversationColumns = []string{"client", "client_port", "server", "server_port", "protocol"}
 
-// RecordRow fills row with the values of the plan's fields of r. addrs is
-// scratch space for the text of the two addresses.
-func (p *Plan) RecordRow(row []output.Value, r *record.Record, addrs *[2][]byte) {
+// RecordRow fills row with the values of the plan's fields of r. scratch,
+// of len(p.Fields), is space for the text of addresses.
+func (p *Plan) RecordRow(row []output.Value, r *record.Record, scratch [][]byte) {
 	for i, fd := range p.Fields {
 		if !r.Has(fd) {
 			row[i] = output.Value{}
 			continue
 		}
-		switch fd {
-		case record.Version:
-			row[i] = output.Bytes(r.Version)
-		case record.AccountID:
-			row[i] = output.Bytes(r.AccountID)
-		case record.InterfaceID:
-			row[i] = output.Bytes(r.InterfaceID)
-		case record.SrcAddr:
-			addrs[0] = r.SrcAddr.AppendTo(addrs[0][:0])
-			row[i] = output.Bytes(addrs[0])
-		case record.DstAddr:
-			addrs[1] = r.DstAddr.AppendTo(addrs[1][:0])
-			row[i] = output.Bytes(addrs[1])
-		case record.Start:
-			row[i] = output.UnixValue(r.Start)
-		case record.End:
-			row[i] = output.UnixValue(r.End)
-		case record.ActionField:
+		switch fd.Kind() {
+		case record.KindText:
+			row[i] = output.Bytes(r.Text(fd))
+		case record.KindAddr:
+			a, _ := r.Addr(fd)
+			scratch[i] = a.AppendTo(scratch[i][:0])
+			row[i] = output.Bytes(scratch[i])
+		case record.KindTime:
+			u, _ := r.Uint(fd)
+			row[i] = output.UnixValue(int64(u))
+		case record.KindAction:
 			row[i] = output.Str(r.Action.String())
-		case record.LogStatus:
+		case record.KindStatus:
 			row[i] = output.Str(r.Status.String())
-		case record.Packets:
-			row[i] = output.CountValue(r.Packets)
-		case record.Bytes:
-			row[i] = output.SizeValue(r.Bytes)
+		case record.KindNumber:
+			switch fd {
+			case record.Packets:
+				row[i] = output.CountValue(r.Packets)
+			case record.Bytes:
+				row[i] = output.SizeValue(r.Bytes)
+			default:
+				u, _ := r.Uint(fd)
+				row[i] = output.UintValue(u)
+			}
 		default:
 			u, _ := r.Uint(fd)
 			row[i] = output.UintValue(u)
@@ -405,7 +431,9 @@ func groupKeyValue(k GroupKey, kv KeyValue) output.Value {
 	switch {
 	case !kv.Present:
 		return output.Value{}
-	case k.Field == record.Start || k.Field == record.End:
+	case k.Derived.Attr == addrinfo.ASN:
+		return output.UintValue(kv.Num)
+	case k.Field.Kind() == record.KindTime:
 		return output.UnixValue(int64(kv.Num))
 	case k.Field == record.Packets:
 		return output.CountValue(kv.Num)

@@ -7,12 +7,14 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 	_ "time/tzdata" // --tz works where the system has no zone database
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
@@ -34,6 +36,7 @@ type Options struct {
 	Interval           time.Duration
 	TZ                 string   // --tz
 	Sources            []string // SOURCE...
+	MMDB               []string // --mmdb
 }
 
 // NewCmdQuery builds the command; runF, when not nil, runs instead of
@@ -67,7 +70,8 @@ the interval a record starts in, aligned to UTC (an hour on the hour, a day
 at midnight UTC, a week on Monday); a record that spans several intervals
 counts in the one it starts in. It combines with other keys
 (time/1h,action), and the rows come in time order. --top N then keeps the N
-largest series over the whole window, --fill adds rows of zeros for the
+largest series over the whole window (with time the only key, the N busiest
+intervals), --fill adds rows of zeros for the
 intervals without records (within --since/--until when given, else from the
 first interval seen to the last), and a table on a terminal adds bytes/s and
 a bar of the --sort metric.
@@ -96,7 +100,7 @@ with equal ports, as for ICMP, the lower address is the client.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "records starting at or before `TIME`")
-	fl.StringVar(&opts.Spec.Fields, "fields", "", "`FIELDS` to print, in order (default all): srcaddr,dstaddr,dstport,bytes")
+	fl.StringVar(&opts.Spec.Fields, "fields", "", "`FIELDS` to print, in order (default the version-2 fields; all adds those of AWS custom formats): srcaddr,dstaddr,dstport,bytes,vpc_id")
 	fl.Int64Var(&opts.Spec.Limit, "limit", 0, "stop after `N` records (or N groups)")
 	fl.BoolVar(&opts.Spec.Count, "count", false, "print only the number of matching records")
 	fl.StringVar(&opts.Spec.GroupBy, "group-by", "", "group by `KEYS`: fields (srcaddr, srcaddr/24, dstport, ...), time/DURATION or conversation, e.g. time/1h,action")
@@ -110,12 +114,13 @@ with equal ports, as for ICMP, the lower address is the client.`,
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
+	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
 	for flag, values := range map[string][]string{
-		"fields":   record.FieldNames(),
-		"group-by": append(record.FieldNames(), "time/10m", "time/1h", "time/1d", "conversation"),
+		"fields":   append([]string{"all"}, slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames())...),
+		"group-by": slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames(), []string{"time/10m", "time/1h", "time/1d", "conversation"}),
 	} {
 		if err := cmd.RegisterFlagCompletionFunc(flag, cmdutil.CompleteList(values...)); err != nil {
 			panic(err)
@@ -131,6 +136,12 @@ func queryRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	opts.Spec.Since, opts.Spec.Until = window.Since, window.Until
+	names, err := cmdutil.AddrNames(f, opts.MMDB)
+	if err != nil {
+		return err
+	}
+	defer names.Close()
+	opts.Spec.Names = names
 	plan, err := opts.Spec.Plan()
 	if err != nil {
 		return err
@@ -252,6 +263,7 @@ func recordPrinter(f *cmdutil.Factory, format output.Format, look output.Options
 	for _, fd := range plan.Fields {
 		need = need.With(fd)
 	}
+	need |= plan.DerivedNeed()
 	stream, err := output.NewStream(format, f.IO.Out, plan.Columns(), look)
 	if err != nil {
 		return 0, nil, nil, nil, nil, err
@@ -259,9 +271,19 @@ func recordPrinter(f *cmdutil.Factory, format output.Format, look output.Options
 	newEncode = func() query.Encode {
 		enc := stream.Encoder()
 		row := make([]output.Value, len(plan.Fields))
-		var addrs [2][]byte
+		scratch := make([][]byte, len(plan.Fields))
+		if cache := plan.NewNamesCache(); cache != nil {
+			// Names of addresses among the fields: the record's fields go
+			// to their places beside them.
+			full := make([]output.Value, len(plan.Columns()))
+			return func(dst []byte, r *record.Record) []byte {
+				plan.RecordRow(row, r, scratch)
+				plan.DerivedRow(full, row, r, cache)
+				return enc.Append(dst, full)
+			}
+		}
 		return func(dst []byte, r *record.Record) []byte {
-			plan.RecordRow(row, r, &addrs)
+			plan.RecordRow(row, r, scratch)
 			return enc.Append(dst, row)
 		}
 	}

@@ -15,6 +15,12 @@ import (
 type Expr struct {
 	root   node
 	fields record.FieldSet
+
+	// For names of addresses (CompileWith): the source and options to
+	// compile a worker's copy from.
+	src       string
+	opts      Options
+	perWorker bool
 }
 
 // Compile parses an expression into a predicate. Its errors are

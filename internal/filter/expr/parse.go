@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -41,14 +42,21 @@ type parser struct {
 	toks  []token
 	pos   int
 	depth int
+
+	names *addrinfo.Names // for src.asn and the like; nil when none
+	cache *addrinfo.Cache // their lookups, made by the first such term
 }
 
 func parse(src string) (root node, err error) {
+	return (&parser{}).run(src)
+}
+
+func (p *parser) run(src string) (root node, err error) {
 	toks, lerr := lex(src)
 	if lerr != nil {
 		return nil, lerr
 	}
-	p := &parser{src: src, toks: toks}
+	p.src, p.toks = src, toks
 	defer func() {
 		if r := recover(); r != nil {
 			serr, ok := r.(*SyntaxError)
@@ -148,6 +156,11 @@ func isNot(t token) bool { return t.kind == tNot || isWord(t, "not") }
 // startsTerm reports whether t could begin a term, to explain that two
 // terms side by side need an "and".
 func startsTerm(t token) bool {
+	if t.kind == tWord {
+		if _, ok := LookupField(t.text); ok {
+			return true
+		}
+	}
 	return t.kind == tLParen || isNot(t) || t.kind == tWord && slices.Contains(termKeywords, lower(t.text))
 }
 
@@ -213,7 +226,16 @@ func (p *parser) parseUnary() node {
 // parseTerm parses the term that starts with the word t, the next token.
 func (p *parser) parseTerm(t token) node {
 	w := lower(t.text)
+	if f, ok, err := addrinfo.ParseField(t.text); err != nil {
+		p.failAt(t, "%v", err)
+	} else if ok {
+		return p.parseDerived(t, f)
+	}
 	if !slices.Contains(termKeywords, w) {
+		if fd, ok := LookupField(w); ok {
+			p.next()
+			return p.parseFieldTerm(fd)
+		}
 		p.unknownTerm(t)
 	}
 	p.next()
@@ -285,7 +307,7 @@ func (p *parser) unknownTerm(t token) {
 	if s, ok := fieldNameTerms[lower(w)]; ok {
 		p.fail("unknown field %s (did you mean %q?)", t.describe(), s)
 	}
-	if s, ok := suggest(w, termKeywords); ok {
+	if s, ok := suggest(w, append(slices.Clone(termKeywords), fieldNames()...)); ok {
 		p.fail("unknown field %s (did you mean %q?)", t.describe(), s)
 	}
 	p.fail("unknown field %s", t.describe())
