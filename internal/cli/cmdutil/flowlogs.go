@@ -104,12 +104,25 @@ func PrintFlowLogs(f *Factory, logs []flowlog.FlowLog, one bool) error {
 }
 
 // ResolveFlowLogs looks up every reference (id or name) before anything is
-// changed, so a typo in the third argument deletes nothing.
-func ResolveFlowLogs(ctx context.Context, e *engine.Engine, refs []string) ([]flowlog.FlowLog, error) {
+// changed, so a typo in the third argument deletes nothing. One listing
+// serves every reference: against the Cloud API a listing walks every data
+// center.
+func ResolveFlowLogs(ctx context.Context, reg flowlog.Registry, refs []string) ([]flowlog.FlowLog, error) {
+	if len(refs) == 1 {
+		fl, err := reg.Get(ctx, refs[0])
+		if err != nil {
+			return nil, err
+		}
+		return []flowlog.FlowLog{fl}, nil
+	}
+	all, err := reg.List(ctx, flowlog.ListFilter{})
+	if err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	var logs []flowlog.FlowLog
 	for _, ref := range refs {
-		fl, err := e.Get(ctx, ref)
+		fl, err := flowlog.FindRef(all, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -132,6 +145,10 @@ func CompleteFlowLogs(f *Factory) cobra.CompletionFunc {
 		}
 		cfg, err := f.Settings()
 		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		if _, cloud := cfg.CloudAPI(); cloud {
+			// Walking every data center is too slow for a TAB.
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		if _, err := os.Stat(cfg.DBPath); err != nil {

@@ -41,11 +41,11 @@ logs (in different buckets) is an error that lists them: use the id then.`,
 }
 
 func getRun(ctx context.Context, opts *Options) error {
-	e, err := opts.Factory.Engine(ctx)
+	reg, err := opts.Factory.Registry(ctx, cmdutil.RegistryOptions{})
 	if err != nil {
 		return err
 	}
-	fl, err := e.Get(ctx, opts.Ref)
+	fl, err := reg.Get(ctx, opts.Ref)
 	if err != nil {
 		return err
 	}
