@@ -43,6 +43,8 @@ type Registry interface {
 // ListFilter narrows a List. Zero fields match everything.
 type ListFilter struct {
 	Type ResourceType
+	// ResourceID matches the flow log of one resource (any case).
+	ResourceID string
 	// Bucket is a bucket name, or "bucket/prefix" to match one prefix only.
 	Bucket string
 	// DatacenterID is the data center the resources are in.
@@ -53,6 +55,9 @@ type ListFilter struct {
 // field, for backends that filter after fetching.
 func (lf ListFilter) Matches(f FlowLog) bool {
 	if lf.Type != "" && f.ResourceType != lf.Type {
+		return false
+	}
+	if lf.ResourceID != "" && !strings.EqualFold(f.ResourceID, lf.ResourceID) {
 		return false
 	}
 	if lf.DatacenterID != "" && !strings.EqualFold(f.DatacenterID, lf.DatacenterID) {

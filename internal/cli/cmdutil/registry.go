@@ -43,9 +43,9 @@ func (f *Factory) Registry(ctx context.Context, opts RegistryOptions) (flowlog.R
 	}
 	return cloudapi.New(cloudapi.Config{
 		URL:        url,
-		Token:      cfg.Token,
+		Token:      string(cfg.Token),
 		Username:   cfg.Username,
-		Password:   cfg.Password,
+		Password:   string(cfg.Password),
 		HTTPClient: client,
 		NoWait:     opts.NoWait,
 		Progress:   statusLine(f.IO),
