@@ -234,18 +234,22 @@ func (s *Settings) checkCloudAPI(from map[string]origin) error {
 	}
 	if s.APIURL != "" {
 		u, err := url.Parse(s.APIURL)
+		if strings.Contains(s.APIURL, "@") {
+			// Credentials in the URL would be printed with it: the
+			// message leaves the value out.
+			return errorf("%s: put credentials in IONOS_TOKEN or IONOS_USERNAME and IONOS_PASSWORD, not in the URL", from["api-url"].name)
+		}
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			e := errorf("%s %q: want an http:// or https:// URL", from["api-url"].name, s.APIURL)
 			e.hint = "the Cloud API's is " + DefaultAPIURL
 			return e
 		}
-		if u.User != nil {
-			// Credentials in the URL would be printed with it.
-			return errorf("%s: put credentials in IONOS_TOKEN or IONOS_USERNAME and IONOS_PASSWORD, not in the URL", from["api-url"].name)
-		}
+	}
+	fromEnv := func(o origin) bool {
+		return strings.HasPrefix(o.name, "FLOWLOG_") || strings.HasPrefix(o.name, "IONOS_")
 	}
 	place := func(o origin) string {
-		if strings.HasPrefix(o.name, "FLOWLOG_") || strings.HasPrefix(o.name, "IONOS_") {
+		if fromEnv(o) {
 			return o.name
 		}
 		return "profile " + s.Profile + " (" + o.name + ")"
@@ -256,6 +260,9 @@ func (s *Settings) checkCloudAPI(from map[string]origin) error {
 		s.CredentialsFrom = place(from["token"])
 	case s.Username != "" || s.Password != "":
 		s.CredentialsFrom = place(from["username"]) + " and " + place(from["password"])
+		if !fromEnv(from["username"]) && !fromEnv(from["password"]) {
+			s.CredentialsFrom = "profile " + s.Profile + " (username, password)"
+		}
 		if s.Username == "" {
 			s.CredentialsFrom = "password from " + place(from["password"]) + ", no username"
 		} else if s.Password == "" {
