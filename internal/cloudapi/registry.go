@@ -92,9 +92,11 @@ func (r *Registry) create(ctx context.Context, k kind, l location, f flowlog.Flo
 	if r.cfg.NoWait {
 		return created, nil
 	}
-	got, resp, err := k.find(ctx, r.api, l, created.ID)
+	got, _, err := k.find(ctx, r.api, l, created.ID)
 	if err != nil {
-		return created, r.fail(fmt.Sprintf("read flow log %s back", created.ID), resp, err)
+		// The flow log is created: a failed read-back must not make a
+		// script think otherwise (and try again, into a 422).
+		return created, nil
 	}
 	return fromAPI(got, l), nil
 }
