@@ -38,8 +38,9 @@ type Config struct {
 	// polling its request until it is done. Replace always waits for its
 	// delete: the resource must be free before the create.
 	NoWait bool
-	// Progress, when set, is told what is being waited for ("" when the
-	// wait is over), for a status line on a terminal.
+	// Progress, when set, is told what is being waited for or walked
+	// ("" when that is over), for a status line on a terminal. It is
+	// called from several goroutines at once.
 	Progress func(msg string)
 	// Parallel bounds the requests in flight while walking data centers;
 	// 0 is 8.
@@ -303,7 +304,7 @@ func (r *Registry) wait(ctx context.Context, op string, resp *ionoscloud.APIResp
 			if status == "" {
 				status = "pending"
 			}
-			r.cfg.Progress(fmt.Sprintf("%s: %s, %s", op, strings.ToLower(status), time.Since(start).Round(time.Second)))
+			r.cfg.Progress(fmt.Sprintf("waiting for %s: %s, %s", op, strings.ToLower(status), time.Since(start).Round(time.Second)))
 		}
 		select {
 		case <-ctx.Done():

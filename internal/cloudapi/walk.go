@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	ionoscloud "github.com/ionos-cloud/sdk-go/v6"
 
@@ -47,6 +48,11 @@ type walker struct {
 	slots chan struct{}
 	types map[flowlog.ResourceType]bool // nil: all
 	out   found
+
+	// requests counts the answers, for the status line.
+	requests atomic.Int64
+	// about names the walk on the status line; "" while there is none.
+	about string
 
 	wg      sync.WaitGroup
 	errOnce sync.Once
@@ -94,6 +100,13 @@ func (r *Registry) walk(ctx context.Context, datacenterID string, types ...flowl
 			return nil, err
 		}
 	}
+	if r.cfg.Progress != nil {
+		w.about = fmt.Sprintf("the flow logs of %d data centers", len(dcs))
+		if len(dcs) == 1 {
+			w.about = "the flow logs of data center " + dcs[0]
+		}
+		defer r.cfg.Progress("")
+	}
 	for _, dc := range dcs {
 		if w.wants(flowlog.NIC) {
 			w.go_(func() error { return w.servers(ctx, dc) })
@@ -139,7 +152,11 @@ func (w *walker) call(ctx context.Context, fn func() error) error {
 		return ctx.Err()
 	}
 	defer func() { <-w.slots }()
-	return fn()
+	err := fn()
+	if n := w.requests.Add(1); w.about != "" {
+		w.r.cfg.Progress(fmt.Sprintf("%s: %d requests", w.about, n))
+	}
+	return err
 }
 
 // pages fetches every page of a collection: while a page is full and the

@@ -64,7 +64,7 @@ func UsesCloudAPI(f *Factory) bool {
 	return ok
 }
 
-// statusLine is one line on stderr that says what is being waited for,
+// statusLine is one line on stderr that says what is being waited for or walked,
 // rewritten in place, on a terminal only; "" clears it.
 func statusLine(io *iostreams.IOStreams) func(string) {
 	if !io.IsStderrTTY() {
@@ -77,7 +77,7 @@ func statusLine(io *iostreams.IOStreams) func(string) {
 		defer mu.Unlock()
 		switch {
 		case msg != "":
-			fmt.Fprintf(io.ErrOut, "\r\033[Kwaiting for %s", msg)
+			fmt.Fprintf(io.ErrOut, "\r\033[K%s", msg)
 			shown = true
 		case shown:
 			fmt.Fprint(io.ErrOut, "\r\033[K")

@@ -54,8 +54,8 @@ func TestStatusLine(t *testing.T) {
 	}
 	io.SetTTY(false, false, true)
 	line := statusLine(io)
-	line("create flow log web: running, 1s")
-	line("create flow log web: running, 2s")
+	line("waiting for create flow log web: running, 1s")
+	line("waiting for create flow log web: running, 2s")
 	line("")
 	line("")
 	want := "\r\033[Kwaiting for create flow log web: running, 1s\r\033[Kwaiting for create flow log web: running, 2s\r\033[K"
