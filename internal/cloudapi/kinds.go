@@ -9,7 +9,7 @@ import (
 )
 
 // alb is flowlog's name for an application load balancer.
-const alb = flowlog.ResourceType("alb")
+const alb = flowlog.ALB
 
 // location is where a resource, and so its flow logs, sits in the Cloud
 // API: its data center, its server (NICs only) and its own ID.

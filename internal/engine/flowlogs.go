@@ -140,6 +140,10 @@ func (e *Engine) List(ctx context.Context, filter ListFilter) ([]flowlog.FlowLog
 		where = append(where, "resource_type = ?")
 		args = append(args, string(filter.Type))
 	}
+	if filter.ResourceID != "" {
+		where = append(where, "resource_id = ?")
+		args = append(args, strings.ToLower(filter.ResourceID))
+	}
 	if filter.Bucket != "" {
 		bucket, prefix, hasPrefix := strings.Cut(strings.TrimSuffix(filter.Bucket, "/"), "/")
 		where = append(where, "bucket = ?")

@@ -24,7 +24,7 @@ type Options struct {
 func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	cmd := &cobra.Command{
-		Use:     "list [--type nic|natgateway|nlb] [--bucket BUCKET] [--datacenter-id ID]",
+		Use:     "list [--type nic|natgateway|nlb|alb] [--bucket BUCKET] [--datacenter-id ID]",
 		Aliases: []string{"ls"},
 		Short:   "List flow logs",
 		Long: `List flow logs, oldest first.
@@ -44,10 +44,10 @@ requests at a time. --datacenter-id looks in one data center only.`,
 			return listRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Type, "type", "", "only flow logs of resources of this `TYPE`: nic, natgateway or nlb")
+	cmd.Flags().StringVar(&opts.Type, "type", "", "only flow logs of resources of this `TYPE`: nic, natgateway, nlb or alb")
 	cmd.Flags().StringVar(&opts.Bucket, "bucket", "", "only flow logs writing to `BUCKET`")
 	cmd.Flags().StringVar(&opts.DatacenterID, "datacenter-id", "", "only flow logs of resources in the data center with this `ID`")
-	cmdutil.RegisterEnumCompletion(cmd, "type", "nic", "natgateway", "nlb")
+	cmdutil.RegisterEnumCompletion(cmd, "type", "nic", "natgateway", "nlb", "alb")
 	return cmd
 }
 
