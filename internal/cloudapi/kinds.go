@@ -8,9 +8,6 @@ import (
 	"github.com/flowlog/flowlog/internal/flowlog"
 )
 
-// alb is flowlog's name for an application load balancer.
-const alb = flowlog.ALB
-
 // location is where a resource, and so its flow logs, sits in the Cloud
 // API: its data center, its server (NICs only) and its own ID.
 type location struct {
@@ -77,7 +74,7 @@ var kinds = map[flowlog.ResourceType]kind{
 			return c.NetworkLoadBalancersApi.DatacentersNetworkloadbalancersFlowlogsGet(ctx, l.datacenterID, l.resourceID).Depth(1).Execute()
 		},
 	},
-	alb: {
+	flowlog.ALB: {
 		noun: "application load balancer",
 		post: func(ctx context.Context, c *ionoscloud.APIClient, l location, body ionoscloud.FlowLog) (ionoscloud.FlowLog, *ionoscloud.APIResponse, error) {
 			return c.ApplicationLoadBalancersApi.DatacentersApplicationloadbalancersFlowlogsPost(ctx, l.datacenterID, l.resourceID).ApplicationLoadBalancerFlowLog(body).Execute()

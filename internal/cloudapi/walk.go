@@ -117,7 +117,7 @@ func (r *Registry) walk(ctx context.Context, datacenterID string, types ...flowl
 		if w.wants(flowlog.NLB) {
 			w.go_(func() error { return w.networkLoadBalancers(ctx, dc) })
 		}
-		if w.wants(alb) {
+		if w.wants(flowlog.ALB) {
 			w.go_(func() error { return w.applicationLoadBalancers(ctx, dc) })
 		}
 	}
@@ -297,7 +297,7 @@ func (w *walker) applicationLoadBalancers(ctx context.Context, dc string) error 
 		return list.Items, list.Links, resp, err
 	}, func(lbs []ionoscloud.ApplicationLoadBalancer) {
 		for _, lb := range lbs {
-			l := location{typ: alb, datacenterID: dc, resourceID: ptr(lb.Id)}
+			l := location{typ: flowlog.ALB, datacenterID: dc, resourceID: ptr(lb.Id)}
 			w.go_(func() error { return w.flowLogs(ctx, l, nil) })
 		}
 	})
