@@ -27,6 +27,12 @@ import (
 // TestMain lets the test binary act as the flowlog command, so the scripts
 // run the real CLI in its own process.
 func TestMain(m *testing.M) {
+	// A developer's Cloud API settings would send the in-process tests'
+	// flow logs to their account; scripts that want the Cloud API set
+	// them.
+	for _, k := range []string{"IONOS_API_URL", "IONOS_TOKEN", "IONOS_USERNAME", "IONOS_PASSWORD", "FLOWLOG_API_URL", "FLOWLOG_BACKEND"} {
+		os.Unsetenv(k)
+	}
 	testscript.Main(m, map[string]func(){
 		"flowlog": func() { os.Exit(Execute(BuildInfo{Version: "test", Commit: "none", Date: "unknown"}, os.Args[1:])) },
 	})
