@@ -63,15 +63,12 @@ type Registry struct {
 
 var _ flowlog.Registry = (*Registry)(nil)
 
-// ErrNoCredentials is returned by New when no credentials are configured.
-var ErrNoCredentials = fmt.Errorf("no Cloud API credentials: %w", flowlog.ErrDenied)
+// ErrNoCredentials is in the error New returns when no credentials are
+// configured; that error matches flowlog.ErrDenied too.
+var ErrNoCredentials = errors.New("no Cloud API credentials")
 
 // New makes a Registry. It sends nothing yet.
 func New(cfg Config) (*Registry, error) {
-	if cfg.Token == "" && (cfg.Username == "" || cfg.Password == "") {
-		return nil, &Error{Op: "connect to the Cloud API", err: ErrNoCredentials,
-			hint: "set IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD, or token: (or username: and password:) in the profile"}
-	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 8
 	}
@@ -104,6 +101,10 @@ func New(cfg Config) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cloud API URL %s: %w", cfg.URL, err)
 	}
+	if cfg.Token == "" && (cfg.Username == "" || cfg.Password == "") {
+		return nil, &Error{Op: "use " + server, err: ErrNoCredentials,
+			hint: "set IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD, or token: (or username: and password:) in the profile"}
+	}
 	r := &Registry{api: ionoscloud.NewAPIClient(sc), base: base, cfg: cfg}
 	for _, s := range []string{cfg.Token, cfg.Password} {
 		if s != "" {
@@ -115,9 +116,6 @@ func New(cfg Config) (*Registry, error) {
 	}
 	return r, nil
 }
-
-// URL is the API's base URL, as the SDK completed it.
-func (r *Registry) URL() string { return r.base.String() }
 
 type discardLogger struct{}
 
@@ -156,6 +154,9 @@ func (e *Error) Unwrap() error { return e.err }
 
 // Is matches the Registry errors by status.
 func (e *Error) Is(target error) bool {
+	if e.err == ErrNoCredentials {
+		return target == flowlog.ErrDenied
+	}
 	switch e.Status {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return target == flowlog.ErrDenied

@@ -16,6 +16,7 @@ import (
 func TestRegistryExitCodes(t *testing.T) {
 	status := func(code int) error { return &cloudapi.Error{Op: "list data centers", Status: code} }
 	refused := status(http.StatusUnprocessableEntity)
+	_, noCredentials := cloudapi.New(cloudapi.Config{URL: "http://127.0.0.1:1"})
 	for _, tt := range []struct {
 		name string
 		err  error
@@ -28,7 +29,7 @@ func TestRegistryExitCodes(t *testing.T) {
 		{"429", status(http.StatusTooManyRequests), ExitError},
 		{"500", status(http.StatusInternalServerError), ExitError},
 		{"wrapped 404", fmt.Errorf("deleted web only: %w", status(http.StatusNotFound)), ExitNotFound},
-		{"no credentials", cloudapi.ErrNoCredentials, ExitAuth},
+		{"no credentials", noCredentials, ExitAuth},
 		{"a failed request", &cloudapi.RequestError{Op: "create", RequestID: "r", Message: "m"}, ExitError},
 		{"refused, then restored", &cloudapi.RestoredError{Err: refused}, ExitRule},
 		{"neither new nor old", &flowlog.ReplaceError{CreateErr: refused, RestoreErr: status(http.StatusNotFound)}, ExitError},
