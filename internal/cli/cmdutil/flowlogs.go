@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 
@@ -106,23 +107,36 @@ func PrintFlowLogs(f *Factory, logs []flowlog.FlowLog, one bool) error {
 // ResolveFlowLogs looks up every reference (id or name) before anything is
 // changed, so a typo in the third argument deletes nothing. One listing
 // serves every reference: against the Cloud API a listing walks every data
-// center.
-func ResolveFlowLogs(ctx context.Context, reg flowlog.Registry, refs []string) ([]flowlog.FlowLog, error) {
-	if len(refs) == 1 {
+// center, or only datacenterID's when it is set (--datacenter-id).
+func ResolveFlowLogs(ctx context.Context, reg flowlog.Registry, datacenterID string, refs []string) ([]flowlog.FlowLog, error) {
+	if len(refs) == 1 && datacenterID == "" {
 		fl, err := reg.Get(ctx, refs[0])
 		if err != nil {
 			return nil, err
 		}
 		return []flowlog.FlowLog{fl}, nil
 	}
-	all, err := reg.List(ctx, flowlog.ListFilter{})
+	if datacenterID != "" {
+		if err := flowlog.ValidateResourceID("datacenter-id", datacenterID); err != nil {
+			return nil, err
+		}
+	}
+	all, err := reg.List(ctx, flowlog.ListFilter{DatacenterID: datacenterID})
 	if err != nil {
 		return nil, err
+	}
+	find := func(ref string) (flowlog.FlowLog, error) {
+		fl, err := flowlog.FindRef(all, ref)
+		var nf *flowlog.RefNotFoundError
+		if errors.As(err, &nf) && datacenterID != "" {
+			nf.Where = "in data center " + datacenterID
+		}
+		return fl, err
 	}
 	seen := map[string]bool{}
 	var logs []flowlog.FlowLog
 	for _, ref := range refs {
-		fl, err := flowlog.FindRef(all, ref)
+		fl, err := find(ref)
 		if err != nil {
 			return nil, err
 		}

@@ -28,6 +28,7 @@ type Options struct {
 	DeleteObjects bool
 	ExpireDays    int
 	NoWait        bool
+	DatacenterID  string
 }
 
 // NewCmdDelete builds the command; runF, when not nil, runs instead of
@@ -70,6 +71,7 @@ offers to delete them once the flow logs are gone.`,
 	cmd.Flags().BoolVar(&opts.DeleteObjects, "delete-objects", false, "also delete every object the flow logs wrote")
 	cmd.Flags().IntVar(&opts.ExpireDays, "expire-objects", 0, "also add a lifecycle rule that expires the flow logs' objects after `DAYS`")
 	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "against the Cloud API, return once each request is accepted, without waiting for it to be done")
+	cmd.Flags().StringVar(&opts.DatacenterID, "datacenter-id", "", "look only in the data center with this `ID` (against the Cloud API, walk only that one)")
 	cmd.MarkFlagsMutuallyExclusive("delete-objects", "expire-objects")
 	return cmd
 }
@@ -80,7 +82,7 @@ func deleteRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	logs, err := cmdutil.ResolveFlowLogs(ctx, reg, opts.Refs)
+	logs, err := cmdutil.ResolveFlowLogs(ctx, reg, opts.DatacenterID, opts.Refs)
 	if err != nil {
 		return err
 	}

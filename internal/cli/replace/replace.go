@@ -23,6 +23,7 @@ type Options struct {
 	Direction, Action, Target, Name             string
 	DirectionSet, ActionSet, TargetSet, NameSet bool
 	Yes, NoVerify, NoWait                       bool
+	DatacenterID                                string
 }
 
 // NewCmdReplace builds the command; runF, when not nil, runs instead of
@@ -70,6 +71,7 @@ Objects the old flow log wrote stay in the bucket.`,
 	fl.StringVar(&opts.Name, "name", "", "new `NAME`")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "replace without asking")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check that a new bucket exists")
+	fl.StringVar(&opts.DatacenterID, "datacenter-id", "", "look only in the data center with this `ID` (against the Cloud API, walk only that one)")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "against the Cloud API, do not wait for the new flow log to be created (the delete is always waited for)")
 	cmdutil.RegisterEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
 	cmdutil.RegisterEnumCompletion(cmd, "action", "accepted", "rejected", "all")
@@ -82,10 +84,11 @@ func replaceRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	old, err := reg.Get(ctx, opts.Ref)
+	found, err := cmdutil.ResolveFlowLogs(ctx, reg, opts.DatacenterID, []string{opts.Ref})
 	if err != nil {
 		return err
 	}
+	old := found[0]
 	next, err := opts.changed(old)
 	if err != nil {
 		return err
