@@ -59,11 +59,16 @@ type Settings struct {
 	// IONOS_USERNAME and IONOS_PASSWORD (HTTP Basic), else the profile's
 	// token:, username: and password:. Never printed: config show names
 	// where they come from (CredentialsFrom).
-	Token, Username, Password string
+	Token    Secret
+	Username string
+	Password Secret
 	// CredentialsFrom says where the Cloud API credentials come from, for
 	// people: "IONOS_TOKEN", "profile ionos (username, password)"; "" when
 	// there are none.
 	CredentialsFrom string
+
+	// Serve is what 'flowlog serve' asks of its clients.
+	Serve ServeAuth
 }
 
 // Backends are the values backend: takes.
@@ -91,6 +96,35 @@ func (s *Settings) CloudAPI() (url string, ok bool) {
 	}
 	return "", false
 }
+
+// ServeAuth is the credentials 'flowlog serve' requires: a Bearer token
+// (FLOWLOG_SERVE_TOKEN, serve-token:), HTTP Basic (FLOWLOG_SERVE_USERNAME
+// and FLOWLOG_SERVE_PASSWORD, serve-username: and serve-password:), or
+// both. There are no flags: a secret on the command line is visible to
+// every user of the machine.
+type ServeAuth struct {
+	Token    Secret
+	Username string
+	Password Secret
+}
+
+// Secret is a setting that must never be printed: fmt shows it as
+// "[redacted]" (or "" when unset), so a stray %v of a Settings cannot leak
+// it. Compare or use the value with string(s).
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from printing the value too.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// MarshalText keeps encoders (JSON, YAML) from writing the value.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // StorageConfigured reports whether the user said where object storage is;
 // if not, buckets are folders under StorageRoot.
@@ -177,6 +211,9 @@ func (s *Settings) fields() []field {
 		{setting{key: "token", profile: true, env: []string{"IONOS_TOKEN"}}, &s.Token},
 		{setting{key: "username", profile: true, env: []string{"IONOS_USERNAME"}}, &s.Username},
 		{setting{key: "password", profile: true, env: []string{"IONOS_PASSWORD"}}, &s.Password},
+		{setting{key: "serve-token", file: true}, &s.Serve.Token},
+		{setting{key: "serve-username", file: true}, &s.Serve.Username},
+		{setting{key: "serve-password", file: true}, &s.Serve.Password},
 	}
 }
 
@@ -208,6 +245,10 @@ func Load(flags, env Lookup) (*Settings, error) {
 		switch dst := f.dst.(type) {
 		case *string:
 			*dst, origins[f.key], err = r.text(f.setting)
+		case *Secret:
+			var v string
+			v, origins[f.key], err = r.text(f.setting)
+			*dst = Secret(v)
 		case *bool:
 			*dst, err = r.boolean(f.setting)
 		case *time.Duration:
