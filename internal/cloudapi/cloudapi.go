@@ -90,6 +90,9 @@ func New(cfg Config) (*Registry, error) {
 	if sc.HTTPClient == nil {
 		sc.HTTPClient = &http.Client{Timeout: time.Minute}
 	}
+	// The SDK asks for indented JSON unless told otherwise; a walk at
+	// depth 5 is large enough for that to matter.
+	sc.AddDefaultQueryParam("pretty", "false")
 	if cfg.UserAgent != "" {
 		sc.UserAgent = cfg.UserAgent + " " + sc.UserAgent
 	}

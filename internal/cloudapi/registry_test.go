@@ -359,13 +359,13 @@ func TestReplaceLosesBoth(t *testing.T) {
 }
 
 // BenchmarkList walks 20 data centers, each with a flow log on every kind
-// of resource, through a server that takes 5 ms to answer (a network's
-// round trip), one request at a time and eight at a time.
+// of resource, through a server that takes 30 ms more to answer (a round
+// trip to a distant API), one request at a time and eight at a time.
 func BenchmarkList(b *testing.B) {
 	ctx := context.Background()
 	latency := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(30 * time.Millisecond)
 			next.ServeHTTP(w, r)
 		})
 	}
