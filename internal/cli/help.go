@@ -16,6 +16,7 @@ func helpTopics() []*cobra.Command {
 		{"exit-codes", "exit-codes.md", "Exit codes and what they mean"},
 		{"query-language", "query-language.md", "The --where expression language"},
 		{"json-output", "json-output.md", "The JSON, NDJSON and CSV output contract"},
+		{"record-formats", "record-formats.md", "Version 2 and AWS custom formats: the fields, and header lines"},
 		{"configuration", "configuration.md", "Settings, environment variables, the config file and the database"},
 		{"retention", "retention.md", "Keeping buckets healthy: lifecycle rules, pruning, the bucket check"},
 		{"questions", "questions.md", "Ten questions people ask of flow logs, and the commands that answer them"},

@@ -19,7 +19,7 @@ type GroupKey struct {
 // Name is the key as written in --group-by, used as its column name.
 func (k GroupKey) Name() string {
 	name := k.Field.String()
-	if k.Field != record.SrcAddr && k.Field != record.DstAddr {
+	if k.Field.Kind() != record.KindAddr {
 		return name
 	}
 	switch {
@@ -49,14 +49,14 @@ func ParseGroupKeys(spec string) ([]GroupKey, error) {
 			continue
 		}
 		parts := strings.Split(term, "/")
-		f, ok := record.FieldByName(strings.ToLower(parts[0]))
+		f, ok := record.FieldByName(parts[0])
 		if !ok {
-			return nil, fmt.Errorf("unknown field %q: use one of %s", parts[0], strings.Join(record.FieldNames(), ", "))
+			return nil, fmt.Errorf("unknown field %q: use one of %s", parts[0], strings.Join(record.KnownFieldNames(), ", "))
 		}
 		k := GroupKey{Field: f, Bits4: 32, Bits6: 128}
 		if len(parts) > 1 {
-			if f != record.SrcAddr && f != record.DstAddr {
-				return nil, fmt.Errorf("%q: only srcaddr and dstaddr take a mask", term)
+			if f.Kind() != record.KindAddr {
+				return nil, fmt.Errorf("%q: only address fields (srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr) take a mask", term)
 			}
 			if len(parts) > 3 {
 				return nil, fmt.Errorf("%q: expected FIELD/BITS4 or FIELD/BITS4/BITS6", term)

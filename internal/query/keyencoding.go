@@ -64,11 +64,15 @@ func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
 			dst = append(dst, 0)
 			continue
 		}
-		switch k.Field {
-		case record.SrcAddr, record.DstAddr:
+		switch k.Field.Kind() {
+		case record.KindAddr:
 			a := r.SrcAddr
-			if k.Field == record.DstAddr {
+			switch k.Field {
+			case record.SrcAddr:
+			case record.DstAddr:
 				a = r.DstAddr
+			default:
+				a, _ = r.Addr(k.Field)
 			}
 			bits, family := k.Bits6, byte(6)
 			if a.Is4() {
@@ -80,20 +84,14 @@ func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
 			dst = append(dst, family, byte(bits))
 			b := a.As16()
 			dst = append(dst, b[:]...)
-		case record.Version, record.AccountID, record.InterfaceID:
-			v := r.Version
-			switch k.Field {
-			case record.AccountID:
-				v = r.AccountID
-			case record.InterfaceID:
-				v = r.InterfaceID
-			}
+		case record.KindText:
+			v := r.Text(k.Field)
 			dst = append(dst, 1)
 			dst = binary.BigEndian.AppendUint16(dst, uint16(len(v)))
 			dst = append(dst, v...)
-		case record.ActionField:
+		case record.KindAction:
 			dst = append(dst, 1, byte(r.Action))
-		case record.LogStatus:
+		case record.KindStatus:
 			dst = append(dst, 1, byte(r.Status))
 		default:
 			u, _ := r.Uint(k.Field)
@@ -113,8 +111,8 @@ func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
 			continue
 		}
 		v := KeyValue{Present: true}
-		switch k.Field {
-		case record.SrcAddr, record.DstAddr:
+		switch k.Field.Kind() {
+		case record.KindAddr:
 			family, bits := b[0], int(b[1])
 			a := netip.AddrFrom16([16]byte(b[2:18]))
 			if family == 4 {
@@ -122,14 +120,14 @@ func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
 			}
 			v.Addr = netip.PrefixFrom(a, bits)
 			b = b[18:]
-		case record.Version, record.AccountID, record.InterfaceID:
+		case record.KindText:
 			n := int(binary.BigEndian.Uint16(b[1:]))
 			v.Text = string(b[3 : 3+n])
 			b = b[3+n:]
-		case record.ActionField:
+		case record.KindAction:
 			v.Text = record.Action(b[1]).String()
 			b = b[2:]
-		case record.LogStatus:
+		case record.KindStatus:
 			v.Text = record.Status(b[1]).String()
 			b = b[2:]
 		default:

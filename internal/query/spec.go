@@ -109,25 +109,35 @@ func (s Spec) Plan() (*Plan, error) {
 	return p, nil
 }
 
-// ParseFields reads a comma list of record field names; "" is every field.
+// ParseFields reads a comma list of record field names: "" is the
+// version-2 fields, "all" every field of every format (the fields of AWS
+// custom formats too).
 func ParseFields(spec string) ([]record.Field, error) {
-	if strings.TrimSpace(spec) == "" {
-		fields := make([]record.Field, record.NumFields)
-		for i := range fields {
-			fields[i] = record.Field(i)
-		}
-		return fields, nil
+	switch strings.ToLower(strings.TrimSpace(spec)) {
+	case "":
+		return fieldRange(record.NumFields), nil
+	case "all":
+		return fieldRange(record.NumKnownFields), nil
 	}
 	var fields []record.Field
 	for _, name := range strings.Split(spec, ",") {
 		name = strings.TrimSpace(name)
-		fd, ok := record.FieldByName(strings.ToLower(name))
+		fd, ok := record.FieldByName(name)
 		if !ok {
-			return nil, specErrorf("--fields: unknown field %q: use %s", name, strings.Join(record.FieldNames(), ", "))
+			return nil, specErrorf("--fields: unknown field %q: use all or %s", name, strings.Join(record.KnownFieldNames(), ", "))
 		}
 		fields = append(fields, fd)
 	}
 	return fields, nil
+}
+
+// fieldRange returns the first n fields, in record order.
+func fieldRange(n int) []record.Field {
+	fields := make([]record.Field, n)
+	for i := range fields {
+		fields[i] = record.Field(i)
+	}
+	return fields
 }
 
 // filterTerm is one flag's contribution to the filter: its values become
@@ -269,34 +279,27 @@ func (p *Plan) Columns() []string {
 	return append(columns, "flows", "packets", "bytes", "first_start", "last_end")
 }
 
-// RecordRow fills row with the values of the plan's fields of r. addrs is
-// scratch space for the text of the two addresses.
-func (p *Plan) RecordRow(row []output.Value, r *record.Record, addrs *[2][]byte) {
+// RecordRow fills row with the values of the plan's fields of r. scratch,
+// of len(p.Fields), is space for the text of addresses.
+func (p *Plan) RecordRow(row []output.Value, r *record.Record, scratch [][]byte) {
 	for i, fd := range p.Fields {
 		if !r.Has(fd) {
 			row[i] = output.Value{}
 			continue
 		}
-		switch fd {
-		case record.Version:
-			row[i] = output.Bytes(r.Version)
-		case record.AccountID:
-			row[i] = output.Bytes(r.AccountID)
-		case record.InterfaceID:
-			row[i] = output.Bytes(r.InterfaceID)
-		case record.SrcAddr:
-			addrs[0] = r.SrcAddr.AppendTo(addrs[0][:0])
-			row[i] = output.Bytes(addrs[0])
-		case record.DstAddr:
-			addrs[1] = r.DstAddr.AppendTo(addrs[1][:0])
-			row[i] = output.Bytes(addrs[1])
-		case record.Start:
-			row[i] = output.UnixValue(r.Start)
-		case record.End:
-			row[i] = output.UnixValue(r.End)
-		case record.ActionField:
+		switch fd.Kind() {
+		case record.KindText:
+			row[i] = output.Bytes(r.Text(fd))
+		case record.KindAddr:
+			a, _ := r.Addr(fd)
+			scratch[i] = a.AppendTo(scratch[i][:0])
+			row[i] = output.Bytes(scratch[i])
+		case record.KindTime:
+			u, _ := r.Uint(fd)
+			row[i] = output.UnixValue(int64(u))
+		case record.KindAction:
 			row[i] = output.Str(r.Action.String())
-		case record.LogStatus:
+		case record.KindStatus:
 			row[i] = output.Str(r.Status.String())
 		default:
 			u, _ := r.Uint(fd)
@@ -328,7 +331,7 @@ func groupKeyValue(k GroupKey, kv KeyValue) output.Value {
 	switch {
 	case !kv.Present:
 		return output.Value{}
-	case k.Field == record.Start || k.Field == record.End:
+	case k.Field.Kind() == record.KindTime:
 		return output.UnixValue(int64(kv.Num))
 	case k.Field.Numeric():
 		return output.UintValue(kv.Num)

@@ -34,18 +34,18 @@ type groupRow struct {
 func newGroupTable(keys []GroupKey) groupTable {
 	size := 0
 	for _, k := range keys {
-		switch k.Field {
-		case record.SrcAddr, record.DstAddr:
+		switch k.Field.Kind() {
+		case record.KindAddr:
 			size += 18
-		case record.Version, record.AccountID, record.InterfaceID:
+		case record.KindText:
 			size += fixedKeyLen + 1 // unbounded
-		case record.ActionField, record.LogStatus:
+		case record.KindAction, record.KindStatus:
 			size += 2
 		default:
 			size += 9
 		}
 	}
-	if len(keys) == 1 && (keys[0].Field == record.SrcAddr || keys[0].Field == record.DstAddr) {
+	if len(keys) == 1 && keys[0].Field.Kind() == record.KindAddr {
 		return &addrTable{key: keys[0], mask: maskOf(keys[0].Bits4, keys[0].Bits6)}
 	}
 	if size <= fixedKeyLen {

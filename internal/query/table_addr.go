@@ -36,8 +36,12 @@ type queuedRecord struct {
 
 func (t *addrTable) add(r *record.Record) bool {
 	a := r.SrcAddr
-	if t.key.Field == record.DstAddr {
+	switch t.key.Field {
+	case record.SrcAddr:
+	case record.DstAddr:
 		a = r.DstAddr
+	default:
+		a, _ = r.Addr(t.key.Field)
 	}
 	if !r.Has(t.key.Field) {
 		if t.absent == nil {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -100,5 +101,37 @@ func BenchmarkParse(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkParseCustom scans the simulated records rewritten in an AWS
+// custom format (the version-2 fields shuffled, with vpc-id, tcp-flags and
+// pkt-srcaddr added), as BenchmarkParse scans them in version 2, for the
+// fields of each kind of query.
+func BenchmarkParseCustom(b *testing.B) {
+	const header = "vpc-id srcaddr dstaddr srcport dstport protocol tcp-flags packets bytes start end action log-status pkt-srcaddr version account-id interface-id"
+	var buf bytes.Buffer
+	buf.WriteString(header + "\n")
+	lines := simulatedLines(b)
+	for buf.Len() < 1<<20 {
+		for _, l := range lines {
+			f := strings.Fields(l)
+			fmt.Fprintf(&buf, "vpc-0a1b2c3d %s %s %s %s %s 19 %s %s %s %s %s %s %s %s %s %s\n",
+				f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[3], f[0], f[1], f[2])
+		}
+	}
+	data := buf.Bytes()
+	for _, n := range benchNeeds {
+		b.Run(n.name, func(b *testing.B) {
+			s := NewScanner(nil, "bench", n.need)
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				s.Reset(nil, "bench")
+				if err := s.Each(bytes.NewReader(data), func(*Record) bool { return true }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

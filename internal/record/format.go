@@ -2,8 +2,9 @@ package record
 
 import "strconv"
 
-// AppendText appends r in the service's text form, without a line ending:
-// fourteen space-separated fields, "-" for every field not in r.Present.
+// AppendText appends r in the service's version-2 text form, without a
+// line ending: fourteen space-separated fields, "-" for every field not in
+// r.Present.
 func AppendText(dst []byte, r *Record) []byte {
 	for f := Field(0); f < NumFields; f++ {
 		if f > 0 {
@@ -19,20 +20,15 @@ func AppendField(dst []byte, r *Record, f Field) []byte {
 	if !r.Present.Has(f) {
 		return append(dst, '-')
 	}
-	switch f {
-	case Version:
-		return append(dst, r.Version...)
-	case AccountID:
-		return append(dst, r.AccountID...)
-	case InterfaceID:
-		return append(dst, r.InterfaceID...)
-	case SrcAddr:
-		return r.SrcAddr.AppendTo(dst)
-	case DstAddr:
-		return r.DstAddr.AppendTo(dst)
-	case ActionField:
+	switch f.Kind() {
+	case KindText:
+		return append(dst, r.Text(f)...)
+	case KindAddr:
+		a, _ := r.Addr(f)
+		return a.AppendTo(dst)
+	case KindAction:
 		return append(dst, r.Action.String()...)
-	case LogStatus:
+	case KindStatus:
 		return append(dst, r.Status.String()...)
 	}
 	v, _ := r.Uint(f)

@@ -8,18 +8,28 @@ import (
 	"unsafe"
 )
 
-// SyntaxError describes a line that is not a valid version-2 record. The
-// Scanner adds the source name and line number.
+// SyntaxError describes a line that is not a valid record. The Scanner
+// adds the source name and line number.
 type SyntaxError struct {
 	Field Field // the offending field, unless WrongCount
 	Value string
 
-	WrongCount bool // the line did not have 14 fields
+	WrongCount bool // the line did not have the fields its format has
 	Fields     int  // how many it had
+	Want       int  // how many its header names; 0 for a version-2 record
+	// FirstLine says the line is the first of a text without a header
+	// line, where a wrong count most likely means another format.
+	FirstLine bool
 }
 
 func (e *SyntaxError) Error() string {
 	if e.WrongCount {
+		switch {
+		case e.Want > 0:
+			return fmt.Sprintf("expected the %d fields the header names, found %d", e.Want, e.Fields)
+		case e.FirstLine:
+			return fmt.Sprintf("expected %d fields, found %d: a text without a header line naming its fields must hold version-2 records", NumFields, e.Fields)
+		}
 		return fmt.Sprintf("expected %d fields, found %d", NumFields, e.Fields)
 	}
 	v := e.Value
@@ -46,7 +56,7 @@ func Parse(line []byte, need FieldSet, r *Record) error {
 // the error a malformed line gets.
 func parseGeneral(line []byte, need FieldSet, r *Record) error {
 	var spans [NumFields][2]int32
-	n, ok := fieldSpans(line, &spans)
+	n, ok := fieldSpans(line, spans[:])
 	if !ok {
 		return &SyntaxError{WrongCount: true, Fields: countFields(line)}
 	}
@@ -55,8 +65,8 @@ func parseGeneral(line []byte, need FieldSet, r *Record) error {
 	}
 	r.Line = line
 	r.Present = 0
-	for m := need; m != 0; m &= m - 1 {
-		f := Field(bits.TrailingZeros16(uint16(m)))
+	for m := need & AllFields; m != 0; m &= m - 1 {
+		f := Field(bits.TrailingZeros64(uint64(m)))
 		b := line[spans[f][0]:spans[f][1]]
 		if len(b) == 1 && b[0] == '-' {
 			clearField(r, f)
@@ -71,10 +81,11 @@ func parseGeneral(line []byte, need FieldSet, r *Record) error {
 }
 
 // fieldSpans records the spans of the space-separated fields of line. It
-// reports false when there are more than NumFields fields. Lines as the
-// service writes them take parseSingleSpaced instead; this serves runs of
-// spaces and malformed lines, eight bytes at a time.
-func fieldSpans(line []byte, spans *[NumFields][2]int32) (int, bool) {
+// reports false when there are more than len(spans) fields. Version-2
+// lines as the service writes them take parseSingleSpaced instead; this
+// serves custom formats, runs of spaces and malformed lines, eight bytes at
+// a time.
+func fieldSpans(line []byte, spans [][2]int32) (int, bool) {
 	n := 0
 	start := 0
 	i := 0
@@ -84,7 +95,7 @@ func fieldSpans(line []byte, spans *[NumFields][2]int32) (int, bool) {
 		for m != 0 {
 			end := i + bits.TrailingZeros64(m)>>3
 			if end > start {
-				if n == NumFields {
+				if n == len(spans) {
 					return n, false
 				}
 				spans[n] = [2]int32{int32(start), int32(end)}
@@ -99,7 +110,7 @@ func fieldSpans(line []byte, spans *[NumFields][2]int32) (int, bool) {
 			continue
 		}
 		if i > start {
-			if n == NumFields {
+			if n == len(spans) {
 				return n, false
 			}
 			spans[n] = [2]int32{int32(start), int32(i)}
@@ -170,6 +181,18 @@ func clearField(r *Record, f Field) {
 		r.Action = ActionNone
 	case LogStatus:
 		r.Status = StatusNone
+	case PktSrcAddr:
+		r.PktSrcAddr = netip.Addr{}
+	case PktDstAddr:
+		r.PktDstAddr = netip.Addr{}
+	case TCPFlags:
+		r.TCPFlags = 0
+	case TrafficPath:
+		r.TrafficPath = 0
+	default:
+		if int(f) < NumKnownFields && f >= NumFields {
+			r.extra[f-NumFields] = span{}
+		}
 	}
 }
 
@@ -214,6 +237,18 @@ func parseField(r *Record, f Field, b []byte) bool {
 		r.Action, ok = parseAction(b)
 	case LogStatus:
 		r.Status, ok = parseStatus(b)
+	case PktSrcAddr:
+		r.PktSrcAddr, ok = parseAddr(b)
+	case PktDstAddr:
+		r.PktDstAddr, ok = parseAddr(b)
+	case TCPFlags:
+		var v uint64
+		v, ok = parseUint(b, TCPFlags.Max())
+		r.TCPFlags = uint32(v)
+	case TrafficPath:
+		var v uint64
+		v, ok = parseUint(b, TrafficPath.Max())
+		r.TrafficPath = uint32(v)
 	}
 	return ok
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // MaxLineLength is the longest line a Scanner accepts. A version-2 record
@@ -46,12 +45,20 @@ func (e *SourceError) Unwrap() error { return e.Err }
 //   - A blank line is skipped: empty, or white space only (as
 //     bytes.TrimSpace sees it) from a first byte that is an ASCII space
 //     or control byte.
-//   - The first line that is not blank is a header if it starts with
-//     "version" or "#" (after any spaces and tabs), and is skipped. A
-//     header that does not name the version-2 fields in order stops the
-//     scan with a LineError, even with SkipInvalid.
-//   - Every other line is a record, parsed as Parse does, converting only
-//     the fields the Scanner is asked for.
+//   - The first line that is not blank is a header line if isHeader says
+//     so: it names the fields of the lines after it, in their order (an
+//     AWS VPC flow log in a custom format), and is skipped. A header that
+//     names a field flowlog does not know, or one twice, stops the scan
+//     with a LineError, even with SkipInvalid.
+//   - Every other line is a record, parsed as Parse does (no header, or a
+//     header naming the version-2 fields in order) or as its header's
+//     Layout.Parse does, converting only the fields the Scanner is asked
+//     for. A field the header does not name is absent from every record.
+//   - A line that is not a record of the layout in force but is a header
+//     starts a new layout: texts joined together, as zcat joins objects,
+//     read as the objects would one by one. There a line starting with "#"
+//     is a header only if it names known fields; otherwise it is a
+//     malformed line like any other.
 //
 // A malformed line stops the scan with a LineError, or with SkipInvalid is
 // skipped and counted.
@@ -61,6 +68,8 @@ type Scanner struct {
 	skipInvalid bool
 
 	rec     Record
+	layout  *Layout // the header's layout; nil for version 2
+	headed  bool    // a header line was read
 	addrs   addrCache
 	line    int
 	records int
@@ -82,6 +91,7 @@ func NewScanner(_ io.Reader, source string, need FieldSet) *Scanner {
 func (s *Scanner) Reset(_ io.Reader, source string) {
 	s.source = source
 	s.rec = Record{}
+	s.layout, s.headed = nil, false
 	s.line, s.records, s.skipped = 0, 0, 0
 	s.err = nil
 	s.first = true
@@ -109,25 +119,52 @@ func (s *Scanner) accept(line []byte, triedSingleSpaced bool) (bool, error) {
 	if s.first {
 		s.first = false
 		if isHeader(line) {
-			if err := checkHeader(line); err != nil {
-				return false, &LineError{Source: s.source, Line: s.line, Err: err}
-			}
-			return false, nil
+			return false, s.header(line)
 		}
+	}
+	if s.layout != nil {
+		if err := s.layout.Parse(line, s.need, &s.rec); err != nil {
+			return false, s.malformed(line, err)
+		}
+		s.records++
+		return true, nil
 	}
 	if !triedSingleSpaced && parseSingleSpaced(line, s.need, &s.rec, &s.addrs) {
 		s.records++
 		return true, nil
 	}
 	if err := parseGeneral(line, s.need, &s.rec); err != nil {
-		if s.skipInvalid {
-			s.skipped++
-			return false, nil
-		}
-		return false, &LineError{Source: s.source, Line: s.line, Err: err}
+		return false, s.malformed(line, err)
 	}
 	s.records++
 	return true, nil
+}
+
+// header takes a header line: the layout of the lines after it.
+func (s *Scanner) header(line []byte) error {
+	l, err := ParseHeader(line)
+	if err != nil {
+		return &LineError{Source: s.source, Line: s.line, Err: err}
+	}
+	s.layout, s.headed = l, true
+	return nil
+}
+
+// malformed handles a line that is no record of the layout in force: a
+// header starting another layout, a line to skip and count, or the error
+// that stops the scan.
+func (s *Scanner) malformed(line []byte, err error) error {
+	if isHeader(line) && (!isComment(line) || validHeader(line)) {
+		return s.header(line)
+	}
+	if se, ok := err.(*SyntaxError); ok && se.WrongCount && !s.headed && s.records == 0 && s.skipped == 0 {
+		se.FirstLine = true
+	}
+	if s.skipInvalid {
+		s.skipped++
+		return nil
+	}
+	return &LineError{Source: s.source, Line: s.line, Err: err}
 }
 
 // errStopped ends a scan that fn stopped.
@@ -180,7 +217,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		// The common case, a record as the service writes it past the
 		// line that may be a header: where the processor can, one pass
 		// over the line finds its end and its spaces.
-		if hasAVX512Line && len(w.carry) == 0 && !w.discarding && !s.first {
+		if hasAVX512Line && len(w.carry) == 0 && !w.discarding && !s.first && s.layout == nil {
 			if i, ok := lineEndAndSpaces(p, w.spaced.spaces()); i >= 0 {
 				line := p[:i]
 				p = p[i+1:]
@@ -276,26 +313,3 @@ func (s *Scanner) Records() int { return s.records }
 
 // Skipped returns how many malformed lines were skipped.
 func (s *Scanner) Skipped() int { return s.skipped }
-
-func isHeader(line []byte) bool {
-	line = bytes.TrimLeft(line, " \t")
-	return bytes.HasPrefix(line, []byte("version")) || bytes.HasPrefix(line, []byte("#"))
-}
-
-// checkHeader accepts a header naming the version-2 fields in their order,
-// spelled with - or _; any other layout is a format this reader does not
-// understand, and guessing would misread every line after it.
-func checkHeader(line []byte) error {
-	text := strings.TrimPrefix(strings.TrimSpace(string(line)), "#")
-	got := strings.Fields(text)
-	if len(got) != NumFields {
-		return fmt.Errorf("unsupported header %q: expected the %d version-2 fields", text, NumFields)
-	}
-	for i, name := range got {
-		name = strings.ReplaceAll(strings.ToLower(name), "-", "_")
-		if name != fieldNames[i] {
-			return fmt.Errorf("unsupported header: field %d is %q, expected %q (only the default version-2 layout is supported)", i+1, got[i], fieldNames[i])
-		}
-	}
-	return nil
-}

@@ -85,7 +85,7 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 	fl.StringVar(&opts.Since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "records starting at or before `TIME`")
 	fl.StringVar(&opts.Spec.Where, "where", "", "filter `EXPR`, e.g. 'proto tcp and dst port in (22, 3389) and bytes > 1M'")
-	fl.StringVar(&opts.Spec.Fields, "fields", "", "`FIELDS` to print, in order (default all): srcaddr,dstaddr,dstport,bytes")
+	fl.StringVar(&opts.Spec.Fields, "fields", "", "`FIELDS` to print, in order (default the version-2 fields; all adds those of AWS custom formats): srcaddr,dstaddr,dstport,bytes,vpc_id")
 	fl.Int64Var(&opts.Spec.Limit, "limit", 0, "stop after `N` records (or N groups)")
 	fl.BoolVar(&opts.Spec.Count, "count", false, "print only the number of matching records")
 	fl.StringVar(&opts.Spec.GroupBy, "group-by", "", "group by `FIELDS`, e.g. srcaddr or srcaddr/24,dstport")
@@ -104,8 +104,8 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 		"action":   {"ACCEPT", "REJECT"},
 		"status":   {"OK", "NODATA", "SKIPDATA"},
 		"protocol": {"tcp", "udp", "icmp", "icmpv6"},
-		"fields":   record.FieldNames(),
-		"group-by": record.FieldNames(),
+		"fields":   append([]string{"all"}, record.KnownFieldNames()...),
+		"group-by": record.KnownFieldNames(),
 	} {
 		if err := cmd.RegisterFlagCompletionFunc(flag, cmdutil.CompleteList(values...)); err != nil {
 			panic(err)
@@ -245,9 +245,9 @@ func recordPrinter(f *cmdutil.Factory, format output.Format, plan *query.Plan) (
 	newEncode = func() query.Encode {
 		enc := stream.Encoder()
 		row := make([]output.Value, len(plan.Fields))
-		var addrs [2][]byte
+		scratch := make([][]byte, len(plan.Fields))
 		return func(dst []byte, r *record.Record) []byte {
-			plan.RecordRow(row, r, &addrs)
+			plan.RecordRow(row, r, scratch)
 			return enc.Append(dst, row)
 		}
 	}

@@ -16,9 +16,18 @@ func FuzzCompile(f *testing.F) {
 	for _, tc := range errorTests {
 		f.Add(tc.expr)
 	}
+	for _, tc := range fieldMatchTests {
+		f.Add(tc.expr)
+	}
 	var recs []*record.Record
+	var names []string
 	for _, l := range testLines {
 		recs = append(recs, parseLine(f, l.line, record.AllFields))
+		names = append(names, l.name)
+	}
+	for _, l := range customLines {
+		recs = append(recs, parseCustom(f, l.line))
+		names = append(names, l.name)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		e, err := Compile(src)
@@ -46,7 +55,7 @@ func FuzzCompile(f *testing.F) {
 		}
 		for i, r := range recs {
 			if e.Match(r) != e2.Match(r) {
-				t.Fatalf("Compile(%q) and its String %q disagree on %s", src, s, testLines[i].name)
+				t.Fatalf("Compile(%q) and its String %q disagree on %s", src, s, names[i])
 			}
 		}
 	})

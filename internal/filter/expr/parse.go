@@ -148,6 +148,11 @@ func isNot(t token) bool { return t.kind == tNot || isWord(t, "not") }
 // startsTerm reports whether t could begin a term, to explain that two
 // terms side by side need an "and".
 func startsTerm(t token) bool {
+	if t.kind == tWord {
+		if _, ok := LookupField(t.text); ok {
+			return true
+		}
+	}
 	return t.kind == tLParen || isNot(t) || t.kind == tWord && slices.Contains(termKeywords, lower(t.text))
 }
 
@@ -214,6 +219,10 @@ func (p *parser) parseUnary() node {
 func (p *parser) parseTerm(t token) node {
 	w := lower(t.text)
 	if !slices.Contains(termKeywords, w) {
+		if fd, ok := LookupField(w); ok {
+			p.next()
+			return p.parseFieldTerm(fd)
+		}
 		p.unknownTerm(t)
 	}
 	p.next()
@@ -285,7 +294,7 @@ func (p *parser) unknownTerm(t token) {
 	if s, ok := fieldNameTerms[lower(w)]; ok {
 		p.fail("unknown field %s (did you mean %q?)", t.describe(), s)
 	}
-	if s, ok := suggest(w, termKeywords); ok {
+	if s, ok := suggest(w, append(slices.Clone(termKeywords), fieldNames()...)); ok {
 		p.fail("unknown field %s (did you mean %q?)", t.describe(), s)
 	}
 	p.fail("unknown field %s", t.describe())
