@@ -80,7 +80,9 @@ load balancers and application load balancers, and answers questions from the
 flow log records they write.
 
 Configurations live in an embedded database that enforces the service's rules:
-one flow log per resource, no change after creation.`,
+one flow log per resource, no change after creation. With --api-url,
+IONOS_API_URL or a profile's 'backend: cloudapi' they live in the IONOS Cloud
+API instead (see 'flowlog help configuration').`,
 		Example: `  flowlog create --nic 7ffd6527-ce80-4e57-a949-f9a45824ebe2 --direction ingress --bucket my-logs/web
   flowlog list
   flowlog query --action REJECT`,
@@ -99,6 +101,7 @@ one flow log per resource, no change after creation.`,
 	pf.String("region", "", "signing `REGION`, or an IONOS region key: de, eu-central-2, eu-south-2 (env FLOWLOG_REGION)")
 	pf.Bool("debug", false, "log each object storage request (method, URL, status, time; never credentials) and each retry, with its reason, to stderr")
 	pf.String("read-timeout", "", "give up on an object storage response, or a download, after no data for `DURATION`, and retry (default 30s; env FLOWLOG_READ_TIMEOUT)")
+	pf.String("api-url", "", "keep flow log configurations in the Cloud API at `URL`, not the embedded database (env IONOS_API_URL; see 'flowlog help configuration')")
 	pf.Bool("path-style", false, "path-style bucket addressing (automatic for IP and localhost endpoints; env FLOWLOG_PATH_STYLE)")
 
 	cmdutil.RegisterEnumCompletion(root, "region", "de", "eu-central-2", "eu-south-2")

@@ -27,6 +27,15 @@ import (
 // TestMain lets the test binary act as the flowlog command, so the scripts
 // run the real CLI in its own process.
 func TestMain(m *testing.M) {
+	// A developer's Cloud API settings would send the in-process tests'
+	// flow logs to their account. (Not when this binary runs as a
+	// script's flowlog: scripts set what they want, and testscript keeps
+	// the rest of the environment out.)
+	if filepath.Base(os.Args[0]) != "flowlog" {
+		for _, k := range []string{"IONOS_API_URL", "IONOS_TOKEN", "IONOS_USERNAME", "IONOS_PASSWORD", "FLOWLOG_API_URL", "FLOWLOG_BACKEND"} {
+			os.Unsetenv(k)
+		}
+	}
 	testscript.Main(m, map[string]func(){
 		"flowlog": func() { os.Exit(Execute(BuildInfo{Version: "test", Commit: "none", Date: "unknown"}, os.Args[1:])) },
 	})

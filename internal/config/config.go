@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,8 +58,50 @@ type Settings struct {
 	// MMDB are MaxMind-format databases of ASNs and countries: FLOWLOG_MMDB
 	// or mmdb: (a path or a list of paths); a command's --mmdb wins.
 	MMDB []string
+	// Where flow log configurations live: the embedded engine, or the
+	// Cloud API (see CloudAPI).
+	Backend string // FLOWLOG_BACKEND, backend:; "", "engine" or "cloudapi"
+	APIURL  string // --api-url, FLOWLOG_API_URL, IONOS_API_URL, api-url:
+	// Cloud API credentials: IONOS_TOKEN (a Bearer token), else
+	// IONOS_USERNAME and IONOS_PASSWORD (HTTP Basic), else the profile's
+	// token:, username: and password:. Never printed: config show names
+	// where they come from (CredentialsFrom).
+	Token    Secret
+	Username string
+	Password Secret
+	// CredentialsFrom says where the Cloud API credentials come from, for
+	// people: "IONOS_TOKEN", "profile ionos (username, password)"; "" when
+	// there are none.
+	CredentialsFrom string
+
 	// Serve is what 'flowlog serve' asks of its clients.
 	Serve ServeAuth
+}
+
+// Backends are the values backend: takes.
+const (
+	BackendEngine   = "engine"
+	BackendCloudAPI = "cloudapi"
+)
+
+// DefaultAPIURL is the Cloud API a profile with 'backend: cloudapi' and no
+// api-url talks to.
+const DefaultAPIURL = "https://api.ionos.com/cloudapi/v6"
+
+// CloudAPI reports whether flow log configurations live in the Cloud API,
+// and at which URL: when an API URL is given, or backend is cloudapi.
+// 'backend: engine' keeps the embedded engine even with an API URL set
+// (say, IONOS_API_URL exported for other tools).
+func (s *Settings) CloudAPI() (url string, ok bool) {
+	switch {
+	case s.Backend == BackendEngine:
+		return "", false
+	case s.APIURL != "":
+		return s.APIURL, true
+	case s.Backend == BackendCloudAPI:
+		return DefaultAPIURL, true
+	}
+	return "", false
 }
 
 // ServeAuth is the credentials 'flowlog serve' requires: a Bearer token
@@ -131,6 +174,10 @@ type setting struct {
 	profile bool // the selected profile may hold it
 	file    bool // the config file's top level may hold it
 
+	// env names variables read after FLOWLOG_KEY, such as IONOS_TOKEN,
+	// the variables other IONOS tools already read.
+	env []string
+
 	// path marks a path: '~' is the home folder, and a relative path is
 	// relative to the folder of the config file that gave it, or to the
 	// working directory when a flag or variable did.
@@ -166,6 +213,11 @@ func (s *Settings) fields() []field {
 		{setting{key: "ec2-metadata", profile: true, file: true}, &s.EC2Metadata},
 		{setting{key: "debug", flag: true, file: true}, &s.Debug},
 		{setting{key: "storage-root", file: true, path: true, def: defaultStorageRoot}, &s.StorageRoot},
+		{setting{key: "backend", profile: true, file: true}, &s.Backend},
+		{setting{key: "api-url", flag: true, profile: true, file: true, env: []string{"IONOS_API_URL"}}, &s.APIURL},
+		{setting{key: "token", profile: true, env: []string{"IONOS_TOKEN"}}, &s.Token},
+		{setting{key: "username", profile: true, env: []string{"IONOS_USERNAME"}}, &s.Username},
+		{setting{key: "password", profile: true, env: []string{"IONOS_PASSWORD"}}, &s.Password},
 		{setting{key: "serve-token", file: true}, &s.Serve.Token},
 		{setting{key: "serve-username", file: true}, &s.Serve.Username},
 		{setting{key: "serve-password", file: true}, &s.Serve.Password},
@@ -195,13 +247,14 @@ func Load(flags, env Lookup) (*Settings, error) {
 	if err := r.selectProfile(s.Profile, s.ConfigFile); err != nil {
 		return nil, err
 	}
+	origins := map[string]origin{}
 	for _, f := range s.fields() {
 		switch dst := f.dst.(type) {
 		case *string:
-			*dst, _, err = r.text(f.setting)
+			*dst, origins[f.key], err = r.text(f.setting)
 		case *Secret:
 			var v string
-			v, _, err = r.text(f.setting)
+			v, origins[f.key], err = r.text(f.setting)
 			*dst = Secret(v)
 		case *bool:
 			*dst, err = r.boolean(f.setting)
@@ -218,7 +271,59 @@ func Load(flags, env Lookup) (*Settings, error) {
 	if s.MMDB, err = r.mmdb(); err != nil {
 		return nil, err
 	}
+	if err := s.checkCloudAPI(origins); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkCloudAPI checks the backend and the API URL, and works out where the
+// credentials come from. A token wins over a username and password, as in
+// the Cloud API's own clients.
+func (s *Settings) checkCloudAPI(from map[string]origin) error {
+	switch s.Backend {
+	case "", BackendEngine, BackendCloudAPI:
+	default:
+		return errorf("backend %q: want engine or cloudapi", s.Backend)
+	}
+	if s.APIURL != "" {
+		u, err := url.Parse(s.APIURL)
+		if strings.Contains(s.APIURL, "@") {
+			// Credentials in the URL would be printed with it: the
+			// message leaves the value out.
+			return errorf("%s: put credentials in IONOS_TOKEN or IONOS_USERNAME and IONOS_PASSWORD, not in the URL", from["api-url"].name)
+		}
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			e := errorf("%s %q: want an http:// or https:// URL", from["api-url"].name, s.APIURL)
+			e.hint = "the Cloud API's is " + DefaultAPIURL
+			return e
+		}
+	}
+	fromEnv := func(o origin) bool {
+		return strings.HasPrefix(o.name, "FLOWLOG_") || strings.HasPrefix(o.name, "IONOS_")
+	}
+	place := func(o origin) string {
+		if fromEnv(o) {
+			return o.name
+		}
+		return "profile " + s.Profile + " (" + o.name + ")"
+	}
+	switch {
+	case s.Token != "":
+		s.Username, s.Password = "", ""
+		s.CredentialsFrom = place(from["token"])
+	case s.Username != "" || s.Password != "":
+		s.CredentialsFrom = place(from["username"]) + " and " + place(from["password"])
+		if !fromEnv(from["username"]) && !fromEnv(from["password"]) {
+			s.CredentialsFrom = "profile " + s.Profile + " (username, password)"
+		}
+		if s.Username == "" {
+			s.CredentialsFrom = "password from " + place(from["password"]) + ", no username"
+		} else if s.Password == "" {
+			s.CredentialsFrom = "username from " + place(from["username"]) + ", no password"
+		}
+	}
+	return nil
 }
 
 // resolver looks up settings in the places Load reads, highest precedence
@@ -246,8 +351,10 @@ func (r *resolver) lookup(s setting) (v any, from origin, ok bool) {
 		}
 	}
 	env := "FLOWLOG_" + strings.ToUpper(strings.ReplaceAll(s.key, "-", "_"))
-	if v, ok := r.env(env); ok && v != "" {
-		return v, origin{name: env}, true
+	for _, env := range append([]string{env}, s.env...) {
+		if v, ok := r.env(env); ok && v != "" {
+			return v, origin{name: env}, true
+		}
 	}
 	if s.profile {
 		if v, ok := fileValue(func(k string) any { return r.profile[k] }, s.key); ok {

@@ -130,6 +130,34 @@ func TestPrecedence(t *testing.T) {
 			fileLevel:    {{"true", true}, {"false", false}},
 			defaultLevel: {{"", false}},
 		}},
+		{"backend", func(s *Settings) any { return s.Backend }, map[level][2]value{
+			envLevel:     {str("engine"), str("cloudapi")},
+			profileLevel: {str("cloudapi"), str("engine")},
+			fileLevel:    {str("engine"), str("cloudapi")},
+			defaultLevel: {str("")},
+		}},
+		{"api-url", func(s *Settings) any { return s.APIURL }, map[level][2]value{
+			flagLevel:    {str("http://flag-a"), str("https://flag-b")},
+			envLevel:     {str("http://env-a"), str("https://env-b")},
+			profileLevel: {str("http://profile-a"), str("https://profile-b")},
+			fileLevel:    {str("http://file-a"), str("https://file-b")},
+			defaultLevel: {str("")},
+		}},
+		{"token", func(s *Settings) any { return string(s.Token) }, map[level][2]value{
+			envLevel:     {str("env-a"), str("env-b")},
+			profileLevel: {str("profile-a"), str("profile-b")},
+			defaultLevel: {str("")},
+		}},
+		{"username", func(s *Settings) any { return s.Username }, map[level][2]value{
+			envLevel:     {str("env-a"), str("env-b")},
+			profileLevel: {str("profile-a"), str("profile-b")},
+			defaultLevel: {str("")},
+		}},
+		{"password", func(s *Settings) any { return string(s.Password) }, map[level][2]value{
+			envLevel:     {str("env-a"), str("env-b")},
+			profileLevel: {str("profile-a"), str("profile-b")},
+			defaultLevel: {str("")},
+		}},
 		{"storage-root", func(s *Settings) any { return s.StorageRoot }, map[level][2]value{
 			envLevel:     {{"env", cwd("env")}, {"/abs/env", "/abs/env"}},
 			fileLevel:    {{"buckets", filepath.Join(fileDir, "buckets")}, {"/abs/file", "/abs/file"}},
@@ -273,6 +301,14 @@ func TestLoad(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "env.yaml"), "db: ~/env.db\n")
 	writeFile(t, filepath.Join(dir, "bad.yaml"), "db: [\n")
 	writeFile(t, filepath.Join(dir, "storage.yaml"), "region: de\nprofiles:\n  local:\n    region: us-east-1\n  Other:\n")
+	writeFile(t, filepath.Join(dir, "cloud.yaml"), "profiles:\n  ionos:\n    backend: cloudapi\n    username: u@example.com\n    password: pw\n")
+	cloudAPI := func(s *Settings) any {
+		url, ok := s.CloudAPI()
+		return [2]string{url, fmt.Sprint(ok)}
+	}
+	credentials := func(s *Settings) any {
+		return [4]string{string(s.Token), s.Username, string(s.Password), s.CredentialsFrom}
+	}
 	xdg := vars{"XDG_CONFIG_HOME": configHome, "XDG_DATA_HOME": dataHome}
 	with := func(kv ...string) vars {
 		v := vars{}
@@ -336,6 +372,35 @@ func TestLoad(t *testing.T) {
 			wantErr: `read-timeout "30": want a duration such as 30s or 2m`},
 		{name: "read-timeout of zero", flags: vars{"read-timeout": "0s"}, env: xdg,
 			wantErr: `read-timeout "0s": want a duration such as 30s or 2m`},
+
+		// The Cloud API: the variables IONOS tools read, after FLOWLOG_*.
+		{name: "IONOS_API_URL", env: with("IONOS_API_URL", "http://127.0.0.1:8080"),
+			want: cloudAPI, wantVal: [2]string{"http://127.0.0.1:8080", "true"}},
+		{name: "FLOWLOG_API_URL over IONOS_API_URL", env: with("IONOS_API_URL", "http://ionos", "FLOWLOG_API_URL", "http://flowlog"),
+			want: cloudAPI, wantVal: [2]string{"http://flowlog", "true"}},
+		{name: "--api-url over the variables", flags: vars{"api-url": "https://flag"}, env: with("IONOS_API_URL", "http://ionos"),
+			want: cloudAPI, wantVal: [2]string{"https://flag", "true"}},
+		{name: "backend cloudapi without a URL", flags: vars{"config": filepath.Join(dir, "cloud.yaml"), "profile": "ionos"}, env: xdg,
+			want: cloudAPI, wantVal: [2]string{DefaultAPIURL, "true"}},
+		{name: "backend engine wins over an API URL", env: with("FLOWLOG_BACKEND", "engine", "IONOS_API_URL", "http://ionos"),
+			want: cloudAPI, wantVal: [2]string{"", "false"}},
+		{name: "no URL, no backend: the engine", env: xdg,
+			want: cloudAPI, wantVal: [2]string{"", "false"}},
+		{name: "IONOS_TOKEN wins over a profile's username and password", flags: vars{"config": filepath.Join(dir, "cloud.yaml"), "profile": "ionos"},
+			env:  with("IONOS_TOKEN", "t0k"),
+			want: credentials, wantVal: [4]string{"t0k", "", "", "IONOS_TOKEN"}},
+		{name: "the profile's username and password", flags: vars{"config": filepath.Join(dir, "cloud.yaml"), "profile": "ionos"}, env: xdg,
+			want: credentials, wantVal: [4]string{"", "u@example.com", "pw", "profile ionos (username, password)"}},
+		{name: "IONOS_USERNAME and IONOS_PASSWORD", env: with("IONOS_USERNAME", "u", "IONOS_PASSWORD", "p"),
+			want: credentials, wantVal: [4]string{"", "u", "p", "IONOS_USERNAME and IONOS_PASSWORD"}},
+		{name: "a username without a password", env: with("IONOS_USERNAME", "u"),
+			want: credentials, wantVal: [4]string{"", "u", "", "username from IONOS_USERNAME, no password"}},
+		{name: "bad backend", env: with("FLOWLOG_BACKEND", "aws"),
+			wantErr: `backend "aws": want engine or cloudapi`},
+		{name: "bad API URL", env: with("IONOS_API_URL", "api.ionos.com"),
+			wantErr: `IONOS_API_URL "api.ionos.com": want an http:// or https:// URL`, wantHint: "the Cloud API's is " + DefaultAPIURL},
+		{name: "credentials in the API URL", flags: vars{"api-url": "https://me:hunter2@api.ionos.com"}, env: xdg,
+			wantErr: `--api-url: put credentials in IONOS_TOKEN or IONOS_USERNAME and IONOS_PASSWORD, not in the URL`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

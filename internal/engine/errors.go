@@ -3,13 +3,13 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/flowlog/flowlog/internal/flowlog"
 )
 
-// ErrNotFound is wrapped by every error about a missing flow log.
-var ErrNotFound = errors.New("flow log not found")
+// ErrNotFound is wrapped by every error about a missing flow log; it is
+// flowlog.ErrNotFound, the error every Registry reports.
+var ErrNotFound = flowlog.ErrNotFound
 
 // ErrImmutable matches (errors.Is) every *RuleError with Rule RuleImmutable.
 var ErrImmutable = errors.New("flow logs cannot be changed after creation")
@@ -36,9 +36,10 @@ func (e *RuleError) Error() string { return e.Msg }
 // Hint is the line the CLI prints below the error.
 func (e *RuleError) Hint() string { return e.Advice }
 
-// Is lets callers test errors.Is(err, ErrImmutable).
+// Is lets callers test errors.Is(err, ErrImmutable), and, as for every
+// Registry, errors.Is(err, flowlog.ErrRefused).
 func (e *RuleError) Is(target error) bool {
-	return target == ErrImmutable && e.Rule == RuleImmutable
+	return target == flowlog.ErrRefused || target == ErrImmutable && e.Rule == RuleImmutable
 }
 
 // ImmutableError is the refusal of an in-place change to field (a flag name
@@ -84,25 +85,8 @@ func targetClashError(f flowlog.FlowLog, existing *flowlog.FlowLog) *RuleError {
 	}
 }
 
-// AmbiguousError is a name that several flow logs share (names are unique
-// only within one bucket and prefix).
-type AmbiguousError struct {
-	Ref     string
-	Matches []flowlog.FlowLog
-}
-
-func (e *AmbiguousError) Error() string {
-	ids := make([]string, len(e.Matches))
-	for i, m := range e.Matches {
-		ids[i] = m.ID
-	}
-	return fmt.Sprintf("name %q matches %d flow logs: %s", e.Ref, len(e.Matches), strings.Join(ids, ", "))
-}
-
-// Hint is the line the CLI prints below the error.
-func (e *AmbiguousError) Hint() string {
-	return "use the flow log's id instead of its name"
-}
+// AmbiguousError is a name that several flow logs share.
+type AmbiguousError = flowlog.AmbiguousError
 
 // notFoundError names what was looked for ("id", "id or name"); it unwraps
 // to ErrNotFound.

@@ -23,13 +23,7 @@ const columns = `id, name, resource_type, resource_id, datacenter_id, server_id,
 	direction, action, bucket, prefix, state, created_at`
 
 // ListFilter narrows List. Zero fields match everything.
-type ListFilter struct {
-	Type flowlog.ResourceType
-	// ResourceID matches the flow log of one resource (any case).
-	ResourceID string
-	// Bucket is a bucket name, or "bucket/prefix" to match one prefix only.
-	Bucket string
-}
+type ListFilter = flowlog.ListFilter
 
 // Create validates f and stores it as a new flow log with a fresh ID, state
 // AVAILABLE and the current time. An empty Name becomes
@@ -158,6 +152,10 @@ func (e *Engine) List(ctx context.Context, filter ListFilter) ([]flowlog.FlowLog
 			where = append(where, "prefix = ?")
 			args = append(args, prefix)
 		}
+	}
+	if filter.DatacenterID != "" {
+		where = append(where, "datacenter_id = ?")
+		args = append(args, strings.ToLower(filter.DatacenterID))
 	}
 	q := `SELECT ` + columns + ` FROM flow_logs`
 	if len(where) > 0 {

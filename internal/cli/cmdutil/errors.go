@@ -63,10 +63,11 @@ func ExitCode(err error) int {
 	var ue *UserError
 	var ve *flowlog.ValidationError
 	var re *engine.RuleError
-	var ae *engine.AmbiguousError
+	var ae *flowlog.AmbiguousError
 	var se *query.SpecError
 	var ce *config.Error
 	var le *retention.NoLifecycleError
+	var rpe *flowlog.ReplaceError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -74,10 +75,16 @@ func ExitCode(err error) int {
 		return ue.Code
 	case errors.As(err, &ve), errors.As(err, &ae), errors.As(err, &se), errors.As(err, &ce), errors.As(err, &le):
 		return ExitUsage
-	case errors.As(err, &re):
+	case errors.As(err, &rpe):
+		// Neither the new flow log nor the old one: whatever the causes,
+		// the resource is left without one.
+		return ExitError
+	case errors.As(err, &re), errors.Is(err, flowlog.ErrRefused):
 		return ExitRule
-	case errors.Is(err, engine.ErrNotFound):
+	case errors.Is(err, flowlog.ErrNotFound):
 		return ExitNotFound
+	case errors.Is(err, flowlog.ErrDenied):
+		return ExitAuth
 	}
 	if code, ok := storageExitCode(err); ok {
 		return code

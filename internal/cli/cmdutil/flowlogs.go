@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 
@@ -104,12 +105,38 @@ func PrintFlowLogs(f *Factory, logs []flowlog.FlowLog, one bool) error {
 }
 
 // ResolveFlowLogs looks up every reference (id or name) before anything is
-// changed, so a typo in the third argument deletes nothing.
-func ResolveFlowLogs(ctx context.Context, e *engine.Engine, refs []string) ([]flowlog.FlowLog, error) {
+// changed, so a typo in the third argument deletes nothing. One listing
+// serves every reference: against the Cloud API a listing walks every data
+// center, or only datacenterID's when it is set (--datacenter-id).
+func ResolveFlowLogs(ctx context.Context, reg flowlog.Registry, datacenterID string, refs []string) ([]flowlog.FlowLog, error) {
+	if len(refs) == 1 && datacenterID == "" {
+		fl, err := reg.Get(ctx, refs[0])
+		if err != nil {
+			return nil, err
+		}
+		return []flowlog.FlowLog{fl}, nil
+	}
+	if datacenterID != "" {
+		if err := flowlog.ValidateResourceID("datacenter-id", datacenterID); err != nil {
+			return nil, err
+		}
+	}
+	all, err := reg.List(ctx, flowlog.ListFilter{DatacenterID: datacenterID})
+	if err != nil {
+		return nil, err
+	}
+	find := func(ref string) (flowlog.FlowLog, error) {
+		fl, err := flowlog.FindRef(all, ref)
+		var nf *flowlog.RefNotFoundError
+		if errors.As(err, &nf) && datacenterID != "" {
+			nf.Where = "in data center " + datacenterID
+		}
+		return fl, err
+	}
 	seen := map[string]bool{}
 	var logs []flowlog.FlowLog
 	for _, ref := range refs {
-		fl, err := e.Get(ctx, ref)
+		fl, err := find(ref)
 		if err != nil {
 			return nil, err
 		}
@@ -132,6 +159,10 @@ func CompleteFlowLogs(f *Factory) cobra.CompletionFunc {
 		}
 		cfg, err := f.Settings()
 		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		if _, cloud := cfg.CloudAPI(); cloud {
+			// Walking every data center is too slow for a TAB.
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		if _, err := os.Stat(cfg.DBPath); err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
 )
 
@@ -75,11 +74,11 @@ func FlowLogsIn(ctx context.Context, f *Factory, o flowlog.Objects) ([]flowlog.F
 	if bucket == "" {
 		return nil, nil
 	}
-	e, err := f.Engine(ctx)
+	reg, err := f.Registry(ctx, RegistryOptions{})
 	if err != nil {
 		return nil, err
 	}
-	return e.List(ctx, engine.ListFilter{Bucket: bucket})
+	return reg.List(ctx, flowlog.ListFilter{Bucket: bucket})
 }
 
 // FlowLogNames lists names for a message: "web01, web01-b".

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
@@ -150,11 +149,11 @@ func ResolveSources(ctx context.Context, f *Factory, args, flowLogs []string, ru
 // EveryFlowLog is the objects of every configured flow log, each in its
 // bucket's store; none when no flow log is configured.
 func EveryFlowLog(ctx context.Context, f *Factory) ([]flowlog.Objects, error) {
-	e, err := f.Engine(ctx)
+	reg, err := f.Registry(ctx, RegistryOptions{})
 	if err != nil {
 		return nil, err
 	}
-	logs, err := e.List(ctx, engine.ListFilter{})
+	logs, err := reg.List(ctx, flowlog.ListFilter{})
 	if err != nil {
 		return nil, err
 	}
@@ -171,11 +170,11 @@ func EveryFlowLog(ctx context.Context, f *Factory) ([]flowlog.Objects, error) {
 
 // ConfiguredObjects are the objects a configured flow log writes.
 func ConfiguredObjects(ctx context.Context, f *Factory, ref string) (flowlog.Objects, error) {
-	e, err := f.Engine(ctx)
+	reg, err := f.Registry(ctx, RegistryOptions{})
 	if err != nil {
 		return flowlog.Objects{}, err
 	}
-	fl, err := e.Get(ctx, ref)
+	fl, err := reg.Get(ctx, ref)
 	if err != nil {
 		return flowlog.Objects{}, err
 	}

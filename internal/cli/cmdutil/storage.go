@@ -113,6 +113,11 @@ func VerifyBucket(ctx context.Context, f *Factory, bucket string, skip bool) err
 	if skip {
 		return nil
 	}
+	if cfg, err := f.Settings(); err == nil && !cfg.StorageConfigured() && UsesCloudAPI(f) {
+		// The bucket is in the account's object storage, which flowlog
+		// was not told about; the Cloud API checks it itself.
+		return nil
+	}
 	store, err := f.Store(ctx, bucket)
 	if err != nil {
 		if errors.Is(err, objstore.ErrNoSuchBucket) {

@@ -3,6 +3,7 @@ package create
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,7 @@ type Options struct {
 	DatacenterID string
 	ServerID     string
 	NoVerify     bool
+	NoWait       bool
 }
 
 // resourceFlags are the ways to name the resource; exactly one is given.
@@ -55,6 +57,11 @@ The bucket must exist and be reachable, as the service requires;
 (--endpoint, --region or --profile), it is a bucket there; with none, a
 folder under the storage root ($XDG_DATA_HOME/flowlog/buckets, or
 FLOWLOG_STORAGE_ROOT). --no-verify skips the check.
+
+Against the Cloud API (see 'flowlog help configuration'), flowlog finds the
+resource's data center, and a NIC's server, when --datacenter-id and
+--server-id do not say, and waits until the API has created the flow log;
+--no-wait returns as soon as the API has accepted the request.
 
 The flow log writes one object every 10 minutes to BUCKET, named
 [PREFIX/]NAME-<unix seconds>.log.gz. Without --name, a name is derived from the
@@ -91,9 +98,10 @@ resource.`,
 	fl.StringVar(&opts.Name, "name", "", "flow log `NAME`, the first part of every object name (default derived from the resource)")
 	fl.StringVar(&opts.Direction, "direction", "bidirectional", "`DIRECTION` of the traffic to capture: ingress, egress or bidirectional")
 	fl.StringVar(&opts.Action, "action", "all", "firewall verdicts to capture, an `ACTION`: accepted, rejected or all")
-	fl.StringVar(&opts.DatacenterID, "datacenter-id", "", "data center `ID` of the resource (UUID, optional)")
-	fl.StringVar(&opts.ServerID, "server-id", "", "server `ID` of a NIC (UUID, optional)")
+	fl.StringVar(&opts.DatacenterID, "datacenter-id", "", "data center `ID` of the resource (UUID, optional; the Cloud API backend finds it when not given)")
+	fl.StringVar(&opts.ServerID, "server-id", "", "server `ID` of a NIC (UUID, optional; the Cloud API backend finds it when not given)")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check that the bucket exists")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "against the Cloud API, return once the request is accepted, without waiting for it to be done")
 	// Not MarkFlagsMutuallyExclusive: cobra's group error would exit 1, and
 	// naming two resources is a usage error (exit 2), reported by RunE.
 	cmdutil.RegisterEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
@@ -110,13 +118,16 @@ func createRun(ctx context.Context, opts *Options) error {
 	if err := cmdutil.VerifyBucket(ctx, f, fl.Bucket, opts.NoVerify); err != nil {
 		return err
 	}
-	e, err := f.Engine(ctx)
+	reg, err := f.Registry(ctx, cmdutil.RegistryOptions{NoWait: opts.NoWait})
 	if err != nil {
 		return err
 	}
-	created, err := e.Create(ctx, fl)
+	created, err := reg.Create(ctx, fl)
 	if err != nil {
 		return err
+	}
+	if opts.NoWait && cmdutil.UsesCloudAPI(f) {
+		fmt.Fprintf(f.IO.ErrOut, "the Cloud API accepted flow log %s (%s) and is still creating it; 'flowlog get %s' shows its state\n", created.Name, created.ID, created.ID)
 	}
 	return cmdutil.PrintFlowLogs(f, []flowlog.FlowLog{created}, true)
 }

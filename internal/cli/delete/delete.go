@@ -27,6 +27,8 @@ type Options struct {
 	Yes           bool
 	DeleteObjects bool
 	ExpireDays    int
+	NoWait        bool
+	DatacenterID  string
 }
 
 // NewCmdDelete builds the command; runF, when not nil, runs instead of
@@ -38,7 +40,10 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		Aliases: []string{"rm"},
 		Short:   "Delete flow logs",
 		Long: `Delete one or more flow logs, named by id or name. Every name is looked up
-before anything is deleted, and all are deleted in one transaction.
+before anything is deleted, and all are deleted in one transaction. The
+Cloud API has no transactions: there they are deleted one after the other,
+each request waited for (unless --no-wait), and a failure stops the rest and
+says which were deleted.
 
 flowlog shows what it is about to delete and asks on a terminal; elsewhere it
 needs --yes. Objects the flow logs already wrote stay in their bucket, unless
@@ -65,17 +70,19 @@ offers to delete them once the flow logs are gone.`,
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking")
 	cmd.Flags().BoolVar(&opts.DeleteObjects, "delete-objects", false, "also delete every object the flow logs wrote")
 	cmd.Flags().IntVar(&opts.ExpireDays, "expire-objects", 0, "also add a lifecycle rule that expires the flow logs' objects after `DAYS`")
+	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "against the Cloud API, return once each request is accepted, without waiting for it to be done")
+	cmd.Flags().StringVar(&opts.DatacenterID, "datacenter-id", "", "look only in the data center with this `ID` (against the Cloud API, walk only that one)")
 	cmd.MarkFlagsMutuallyExclusive("delete-objects", "expire-objects")
 	return cmd
 }
 
 func deleteRun(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	e, err := f.Engine(ctx)
+	reg, err := f.Registry(ctx, cmdutil.RegistryOptions{NoWait: opts.NoWait})
 	if err != nil {
 		return err
 	}
-	logs, err := cmdutil.ResolveFlowLogs(ctx, e, opts.Refs)
+	logs, err := cmdutil.ResolveFlowLogs(ctx, reg, opts.DatacenterID, opts.Refs)
 	if err != nil {
 		return err
 	}
@@ -129,11 +136,7 @@ func deleteRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 
-	ids := make([]string, len(logs))
-	for i, fl := range logs {
-		ids[i] = fl.ID
-	}
-	if err := e.Delete(ctx, ids...); err != nil {
+	if err := reg.Delete(ctx, logs...); err != nil {
 		return err
 	}
 	for _, fl := range logs {

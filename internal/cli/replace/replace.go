@@ -4,7 +4,9 @@ package replace
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +22,8 @@ type Options struct {
 	Ref                                         string
 	Direction, Action, Target, Name             string
 	DirectionSet, ActionSet, TargetSet, NameSet bool
-	Yes, NoVerify                               bool
+	Yes, NoVerify, NoWait                       bool
+	DatacenterID                                string
 }
 
 // NewCmdReplace builds the command; runF, when not nil, runs instead of
@@ -29,11 +32,18 @@ func NewCmdReplace(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 	opts := &Options{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "replace ID|NAME [--direction …] [--action …] [--bucket …] [--name …]",
-		Short: "Delete a flow log and create it again with changed settings, in one transaction",
+		Short: "Delete a flow log and create it again with changed settings",
 		Long: `A flow log cannot be changed after it is created; the service's way out is to
 delete it and create a new one. replace does both in one transaction, so the
 resource is never left without its flow log and a failed create keeps the old
 one. The new flow log gets a new id; settings not named keep their values.
+
+The Cloud API has no transactions. There, replace deletes the flow log, waits
+until it is gone, and creates the new one. If the create fails, it creates
+the old settings again (the API gives them a new id), says so, and exits with
+the create's code. If that fails too, the resource has no flow log: replace
+says so, exits 1, and prints the 'flowlog create' line that brings the old
+settings back. --no-wait does not wait for the new flow log to be created.
 
 Objects the old flow log wrote stay in the bucket.`,
 		Example: `  flowlog replace web-ingress --direction bidirectional
@@ -61,6 +71,8 @@ Objects the old flow log wrote stay in the bucket.`,
 	fl.StringVar(&opts.Name, "name", "", "new `NAME`")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "replace without asking")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check that a new bucket exists")
+	fl.StringVar(&opts.DatacenterID, "datacenter-id", "", "look only in the data center with this `ID` (against the Cloud API, walk only that one)")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "against the Cloud API, do not wait for the new flow log to be created (the delete is always waited for)")
 	cmdutil.RegisterEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
 	cmdutil.RegisterEnumCompletion(cmd, "action", "accepted", "rejected", "all")
 	return cmd
@@ -68,14 +80,15 @@ Objects the old flow log wrote stay in the bucket.`,
 
 func replaceRun(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	e, err := f.Engine(ctx)
+	reg, err := f.Registry(ctx, cmdutil.RegistryOptions{NoWait: opts.NoWait})
 	if err != nil {
 		return err
 	}
-	old, err := e.Get(ctx, opts.Ref)
+	found, err := cmdutil.ResolveFlowLogs(ctx, reg, opts.DatacenterID, []string{opts.Ref})
 	if err != nil {
 		return err
 	}
+	old := found[0]
 	next, err := opts.changed(old)
 	if err != nil {
 		return err
@@ -96,13 +109,41 @@ func replaceRun(ctx context.Context, opts *Options) error {
 	if err := cmdutil.Confirm(f.IO, opts.Yes, "replace flow log "+old.Name+"?"); err != nil {
 		return err
 	}
-	created, err := e.Replace(ctx, old.ID, next)
+	created, err := reg.Replace(ctx, old, next)
+	var lost *flowlog.ReplaceError
+	if errors.As(err, &lost) {
+		return &cmdutil.UserError{Err: err, Code: cmdutil.ExitError,
+			Advice: "create the old flow log again with: " + createLine(lost.Old)}
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "replaced flow log %s: new id %s; objects already written stay in %s\n",
 		old.ID, created.ID, old.ObjectsURL())
 	return cmdutil.PrintFlowLogs(f, []flowlog.FlowLog{created}, true)
+}
+
+// createLine is the command that creates fl again.
+func createLine(fl flowlog.FlowLog) string {
+	line := fmt.Sprintf("flowlog create --%s %s", fl.ResourceType, fl.ResourceID)
+	if fl.DatacenterID != "" {
+		line += " --datacenter-id " + fl.DatacenterID
+	}
+	if fl.ServerID != "" {
+		line += " --server-id " + fl.ServerID
+	}
+	return line + fmt.Sprintf(" --bucket %s --name %s --direction %s --action %s",
+		fl.Target(), shellQuote(fl.Name), strings.ToLower(string(fl.Direction)), strings.ToLower(string(fl.Action)))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:@+=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // changed is old with the settings the flags name, checked.

@@ -123,11 +123,11 @@ func simulateRun(ctx context.Context, opts *Options) error {
 	var err error
 	var bucket string
 	if opts.FlowLog != "" {
-		e, err := f.Engine(ctx)
+		reg, err := f.Registry(ctx, cmdutil.RegistryOptions{})
 		if err != nil {
 			return err
 		}
-		fl, err := e.Get(ctx, opts.FlowLog)
+		fl, err := reg.Get(ctx, opts.FlowLog)
 		if err != nil {
 			return err
 		}

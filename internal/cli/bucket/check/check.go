@@ -10,7 +10,6 @@ import (
 
 	"github.com/flowlog/flowlog/internal/bucketcheck"
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
-	"github.com/flowlog/flowlog/internal/engine"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
@@ -70,11 +69,11 @@ func checkRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	e, err := f.Engine(ctx)
+	reg, err := f.Registry(ctx, cmdutil.RegistryOptions{})
 	if err != nil {
 		return err
 	}
-	logs, err := e.List(ctx, engine.ListFilter{Bucket: opts.Bucket})
+	logs, err := reg.List(ctx, flowlog.ListFilter{Bucket: opts.Bucket})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	"github.com/flowlog/flowlog/internal/config"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
 	"github.com/flowlog/flowlog/internal/output"
 )
@@ -27,8 +28,10 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Show the settings in effect after flags, FLOWLOG_* variables, the config file
 and its profile are applied. The storage row says where buckets are: in
 object storage (an endpoint, region or profile is configured), or folders
-under the storage root on this machine. Credentials are named by where they come from,
-with the access key masked; secret keys are never printed.`,
+under the storage root on this machine. The backend row says where flow log
+configurations live: the embedded engine, or the Cloud API. Credentials are
+named by where they come from, with the access key masked; secret keys,
+tokens and passwords are never printed.`,
 		Args: cmdutil.ArgsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -64,6 +67,8 @@ func showRun(opts *Options) error {
 		{"aws_profile", cfg.AWSProfile},
 		{"storage", cmdutil.DescribeStorage(cfg)},
 		{"credentials", describeCredentials()},
+		{"backend", describeBackend(cfg)},
+		{"api_credentials", cfg.CredentialsFrom},
 	}
 	for _, r := range rows {
 		if err := w.Write([]output.Value{output.Str(r[0]), cmdutil.Optional(r[1])}); err != nil {
@@ -71,6 +76,14 @@ func showRun(opts *Options) error {
 		}
 	}
 	return w.Close()
+}
+
+// describeBackend says where flow log configurations live.
+func describeBackend(cfg *config.Settings) string {
+	if url, ok := cfg.CloudAPI(); ok {
+		return "Cloud API at " + url
+	}
+	return "embedded engine, " + cfg.DBPath
 }
 
 // describeCredentials says where the S3 credentials will come from, with
