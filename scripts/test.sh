@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
-# (a MinIO server binary for the S3 tests, cached under ~/.cache/flowlog),
+# (a MinIO server binary for the S3 tests, cached under ~/.cache/flowlog;
+# Debian's chromium for the report's browser tests),
 # checks formatting and vet, and runs every test with the race detector;
 # then the record and query tests again with the processor's vector
 # instructions switched off, so the portable paths are tested too.
@@ -16,6 +17,20 @@ FLOWLOG_MINIO="$(scripts/install-minio.sh)"
 export FLOWLOG_MINIO
 export FLOWLOG_REQUIRE_MINIO=1
 echo "    minio: $FLOWLOG_MINIO"
+# The report tests open the HTML report in headless Chromium: Debian's
+# package, installed once per machine (CI runs as root).
+if [ -z "${FLOWLOG_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "    installing chromium (apt-get)"
+		apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	else
+		echo "chromium is missing: run 'apt-get install chromium' as root, or set FLOWLOG_CHROMIUM" >&2
+		exit 1
+	fi
+fi
+export FLOWLOG_REQUIRE_CHROMIUM=1
+echo "    chromium: ${FLOWLOG_CHROMIUM:-$(command -v chromium)}"
 
 echo "==> gofmt"
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"

@@ -27,6 +27,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/prune"
 	"github.com/flowlog/flowlog/internal/cli/query"
 	"github.com/flowlog/flowlog/internal/cli/replace"
+	reportcmd "github.com/flowlog/flowlog/internal/cli/report"
 	"github.com/flowlog/flowlog/internal/cli/retention"
 	"github.com/flowlog/flowlog/internal/cli/scans"
 	servecmd "github.com/flowlog/flowlog/internal/cli/serve"
@@ -144,6 +145,7 @@ API instead (see 'flowlog help configuration').`,
 	}
 	for _, cmd := range []*cobra.Command{
 		query.NewCmdQuery(f, nil),
+		reportcmd.NewCmdReport(f, build.Version, nil),
 		scans.NewCmdScans(f, nil),
 		diff.NewCmdDiff(f, nil),
 		simulate.NewCmdSimulate(f, nil),

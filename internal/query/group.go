@@ -139,42 +139,23 @@ type Grouping struct {
 // one they come in time order (see orderSeries). Memory grows with the
 // number of groups, not records.
 func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
-	start := time.Now()
-	keys := g.Keys
-	need := record.FieldSet(0).With(record.Packets).With(record.Bytes).With(record.Start).With(record.End)
-	for _, k := range keys {
-		need |= k.fields()
-	}
-	tables := make([]groupTable, q.workers())
-	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
-		t := tables[rd.slot]
-		if t == nil {
-			t = newGroupTable(keys)
-			tables[rd.slot] = t
-		}
-		return rd.read(ctx, q.Inputs[i], t.add)
-	})
-	stats := sumStats(readers, start)
+	groups, stats, err := q.AggregateEach(ctx, []Aggregation{{Grouping: g}})
 	if err != nil {
 		return nil, stats, err
 	}
+	return groups[0], stats, nil
+}
 
-	var all groupTable
-	for _, t := range tables {
-		switch {
-		case t == nil:
-		case all == nil:
-			all = t
-		default:
-			all.merge(t)
-		}
-	}
-	if all == nil && !g.Fill {
-		return nil, stats, nil
+// groupsOf returns the groups of t (nil when no input had a record) as g
+// orders and cuts them.
+func groupsOf(t groupTable, g Grouping) ([]Group, error) {
+	keys := g.Keys
+	if t == nil && !g.Fill {
+		return nil, nil
 	}
 	var rows []groupRow
-	if all != nil {
-		rows = all.rows()
+	if t != nil {
+		rows = t.rows()
 	}
 	if conversationIndex(keys) >= 0 {
 		rows = foldConversations(rows, keys)
@@ -189,8 +170,9 @@ func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 		return a.flows
 	}
 	if ti := timeIndex(keys); ti >= 0 {
+		var err error
 		if rows, err = orderSeries(rows, keys, ti, g, metric); err != nil {
-			return nil, stats, err
+			return nil, err
 		}
 	} else {
 		top := g.Top
@@ -223,7 +205,7 @@ func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 			groups[i].ClientPackets, groups[i].ClientBytes = a.packets-row.back.packets, a.bytes-row.back.bytes
 		}
 	}
-	return groups, stats, nil
+	return groups, nil
 }
 
 // compareKeys orders two rows by key: an addrTable's absent address first,

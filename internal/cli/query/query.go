@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 	_ "time/tzdata" // --tz works where the system has no zone database
 
@@ -97,21 +96,10 @@ with equal ports, as for ICMP, the lower address is the client.`,
 			return queryRun(cmd.Context(), opts)
 		},
 	}
+	cmdutil.AddFilterFlags(cmd, &opts.Spec)
 	fl := cmd.Flags()
-	fl.StringSliceVar(&opts.Spec.Actions, "action", nil, "keep records with this firewall `VERDICT`: ACCEPT or REJECT")
-	fl.StringSliceVar(&opts.Spec.Statuses, "status", nil, "keep records with this log `STATUS`: OK, NODATA or SKIPDATA")
-	fl.StringSliceVar(&opts.Spec.Srcs, "src", nil, "source `IP|CIDR` (IPv4 or IPv6)")
-	fl.StringSliceVar(&opts.Spec.Dsts, "dst", nil, "destination `IP|CIDR`")
-	fl.StringSliceVar(&opts.Spec.Addrs, "addr", nil, "source or destination `IP|CIDR`")
-	fl.StringSliceVar(&opts.Spec.SrcPorts, "src-port", nil, "source `PORTS`: 22,80,8000-8999")
-	fl.StringSliceVar(&opts.Spec.DstPorts, "dst-port", nil, "destination `PORTS`")
-	fl.StringSliceVar(&opts.Spec.Ports, "port", nil, "source or destination `PORTS`")
-	fl.StringSliceVar(&opts.Spec.Protocols, "protocol", nil, "`PROTOCOL`: tcp, udp, icmp, icmpv6 or a number")
-	fl.StringSliceVar(&opts.Spec.Interfaces, "interface", nil, "interface `ID`")
-	fl.StringSliceVar(&opts.Spec.Accounts, "account", nil, "account `ID`")
 	fl.StringVar(&opts.Since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "records starting at or before `TIME`")
-	fl.StringVar(&opts.Spec.Where, "where", "", "filter `EXPR`, e.g. 'proto tcp and dst port in (22, 3389) and bytes > 1M'")
 	fl.StringVar(&opts.Spec.Fields, "fields", "", "`FIELDS` to print, in order (default the version-2 fields; all adds those of AWS custom formats): srcaddr,dstaddr,dstport,bytes,vpc_id")
 	fl.Int64Var(&opts.Spec.Limit, "limit", 0, "stop after `N` records (or N groups)")
 	fl.BoolVar(&opts.Spec.Count, "count", false, "print only the number of matching records")
@@ -131,9 +119,6 @@ with equal ports, as for ICMP, the lower address is the client.`,
 
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
 	for flag, values := range map[string][]string{
-		"action":   {"ACCEPT", "REJECT"},
-		"status":   {"OK", "NODATA", "SKIPDATA"},
-		"protocol": {"tcp", "udp", "icmp", "icmpv6"},
 		"fields":   append([]string{"all"}, slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames())...),
 		"group-by": slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames(), []string{"time/10m", "time/1h", "time/1d", "conversation"}),
 	} {
@@ -170,7 +155,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	look := output.Options{People: format == output.Table && f.IO.IsStdoutTTY()}
-	if look.Location, err = parseZone(opts.TZ); err != nil {
+	if look.Location, err = cmdutil.ParseZone(opts.TZ); err != nil {
 		return err
 	}
 	if opts.Jobs < 0 {
@@ -368,29 +353,6 @@ func metricOf(g query.Group, by query.SortBy) uint64 {
 		return g.Bytes
 	}
 	return g.Flows
-}
-
-// parseZone reads --tz: an IANA zone name, Local, UTC or a fixed offset
-// (+02:00, -0530). "" is UTC.
-func parseZone(name string) (*time.Location, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, nil
-	}
-	if name[0] == '+' || name[0] == '-' {
-		for _, layout := range []string{"-07:00", "-0700", "-07"} {
-			if t, err := time.Parse(layout, name); err == nil {
-				_, offset := t.Zone()
-				return time.FixedZone(name, offset), nil
-			}
-		}
-		return nil, cmdutil.UsageErrorf("--tz %q: an offset is written +02:00 or -0530", name)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, cmdutil.UsageErrorf("--tz %q: not a time zone: use a name such as Europe/Berlin, UTC, Local or an offset such as +02:00", name)
-	}
-	return loc, nil
 }
 
 func printStats(f *cmdutil.Factory, s query.Stats, listed source.Stats) {
