@@ -198,3 +198,21 @@ func FuzzRead(f *testing.F) {
 		rd.Each(file, record.AllFields, true, Bounds{Since: 1, Until: 2_000_000_000, Actions: []record.Action{record.Reject}}, func(*record.Record) bool { return true })
 	})
 }
+
+func BenchmarkWriteFile(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var lines []string
+	for i := range 100000 {
+		lines = append(lines, fmt.Sprintf("2 123456789 eni-1 10.0.%d.%d 10.1.0.1 %d 443 6 %d %d %d %d ACCEPT OK",
+			rng.IntN(4), rng.IntN(250), 1024+rng.IntN(60000), rng.IntN(100), rng.IntN(100000), 1_700_000_000+i/10, 1_700_000_000+i/10+rng.IntN(60)))
+	}
+	rows := parseLines(b, lines)
+	b.ResetTimer()
+	for range b.N {
+		var buf bytes.Buffer
+		if err := WriteFile(&buf, rows, WriteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(buf.Len())/float64(len(rows)), "B/row")
+	}
+}

@@ -301,15 +301,15 @@ func (v *vector) decode(chunk parquet.ColumnChunk, rows int, k kind, fd record.F
 		j := 0
 		next := func() int { j++; return j - 1 }
 		var (
-			ints   []int64
-			i32    []int32
-			bdata  []byte
-			boffs  []uint32
-			idx    []int32
-			dints  []int64
-			di32   []int32
-			ddata  []byte
-			doffs  []uint32
+			ints  []int64
+			i32   []int32
+			bdata []byte
+			boffs []uint32
+			idx   []int32
+			dints []int64
+			di32  []int32
+			ddata []byte
+			doffs []uint32
 		)
 		if dict != nil {
 			idx = data.Int32()

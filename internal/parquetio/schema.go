@@ -40,13 +40,13 @@ type schemaRow struct {
 	Version     *int32  `parquet:"version,optional"`
 	AccountID   *string `parquet:"account_id,optional,dict"`
 	InterfaceID *string `parquet:"interface_id,optional,dict"`
-	SrcAddr     *string `parquet:"srcaddr,optional"`
-	DstAddr     *string `parquet:"dstaddr,optional"`
-	SrcAddrBin  []byte  `parquet:"srcaddr_bin,optional"`
-	DstAddrBin  []byte  `parquet:"dstaddr_bin,optional"`
-	SrcPort     *int32  `parquet:"srcport,optional"`
-	DstPort     *int32  `parquet:"dstport,optional"`
-	Protocol    *int32  `parquet:"protocol,optional"`
+	SrcAddr     *string `parquet:"srcaddr,optional,dict"`
+	DstAddr     *string `parquet:"dstaddr,optional,dict"`
+	SrcAddrBin  []byte  `parquet:"srcaddr_bin,optional,dict"`
+	DstAddrBin  []byte  `parquet:"dstaddr_bin,optional,dict"`
+	SrcPort     *int32  `parquet:"srcport,optional,dict"`
+	DstPort     *int32  `parquet:"dstport,optional,dict"`
+	Protocol    *int32  `parquet:"protocol,optional,dict"`
 	Packets     *int64  `parquet:"packets,optional"`
 	Bytes       *int64  `parquet:"bytes,optional"`
 	Start       *int64  `parquet:"start,optional"`

@@ -39,6 +39,10 @@ func WriteFile(w io.Writer, rows []Row, opts WriteOptions) error {
 		Schema,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.MaxRowsPerRowGroup(int64(groupRows)),
+		// Addresses and ports repeat within a row group on most
+		// interfaces; on one facing the internet they do not, and a
+		// dictionary that grows past this gives way to plain values.
+		parquet.DictionaryMaxBytes(256 << 10),
 		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending(ColStart))),
 		parquet.CreatedBy("flowlog", "", ""),
 	}

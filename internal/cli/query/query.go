@@ -151,7 +151,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs}
+	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs, Bounds: opts.Spec.Bounds()}
 	if plan.Filter != nil {
 		q.Filter = plan.Filter
 	}
