@@ -156,6 +156,20 @@ func TestSkipRowGroups(t *testing.T) {
 			if rd.RowGroups != tc.readGroups || rd.RowGroups+rd.Skipped != 10 {
 				t.Errorf("read %d row groups and skipped %d, want %d read of 10", rd.RowGroups, rd.Skipped, tc.readGroups)
 			}
+			// Counting with exact bounds takes the row groups wholly
+			// within them from their statistics, and gets the same count.
+			exact := tc.b
+			exact.Exact = true
+			var counted int64
+			decoded, whole, err := new(Reader).Count(f, record.AllFields, exact, func(r *record.Record) bool {
+				if tc.keep(r) {
+					counted++
+				}
+				return true
+			})
+			if err != nil || counted+whole != int64(want) || (whole == 0) != (tc.name == "since only") || decoded+whole > int64(tc.readGroups*1000) {
+				t.Errorf("exact count: %d decoded, %d matched, %d whole (%v); want %d", decoded, counted, whole, err, want)
+			}
 		})
 	}
 }

@@ -1,10 +1,14 @@
 package parquetio
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
 )
 
 // Partition is where a record lies in the export layout: its flow log and
@@ -92,3 +96,27 @@ func KeySpan(key string) (from, to time.Time, ok bool) {
 
 // IsParquetKey reports whether a key names a Parquet file.
 func IsParquetKey(key string) bool { return strings.HasSuffix(key, ".parquet") }
+
+// NarrowToFlowLogs turns a folder or bucket prefix that holds an export
+// (flowlog=NAME/ folders) into the folders of the named flow logs, so that
+// only their partitions are listed. ok is false, and objs is left alone,
+// when objs holds no export.
+func NarrowToFlowLogs(ctx context.Context, objs flowlog.Objects, names []string) (narrowed []flowlog.Objects, ok bool, err error) {
+	if objs.Name != "" {
+		return nil, false, nil
+	}
+	found := false
+	err = objs.Store.List(ctx, objs.KeyPrefix()+"flowlog=", "", func(objstore.Object) error {
+		found = true
+		return objstore.ErrStop
+	})
+	if err != nil || !found {
+		return nil, false, err
+	}
+	for _, name := range names {
+		n := objs
+		n.Prefix = strings.TrimPrefix(objs.KeyPrefix()+FlowLogDir(name), "/")
+		narrowed = append(narrowed, n)
+	}
+	return narrowed, true, nil
+}

@@ -23,6 +23,10 @@ type Bounds struct {
 	Since, Until int64
 	// Actions, when not empty, are the verdicts a kept record has.
 	Actions []record.Action
+	// Exact says the bounds are the whole question: every record within
+	// them is kept. Count then takes a row group whose statistics put all
+	// its records within them without decoding it.
+	Exact bool
 }
 
 // File is one Parquet file of flow log records, its columns found by name:
@@ -168,6 +172,19 @@ func (v *vector) bytesAt(i int) []byte {
 // handed to fn is valid until fn returns. It returns how many records were
 // decoded.
 func (rd *Reader) Each(f *File, need record.FieldSet, line bool, b Bounds, fn func(*record.Record) bool) (n int64, err error) {
+	return rd.each(f, need, line, b, fn, nil)
+}
+
+// Count is Each for a caller that only counts: with exact bounds, a row
+// group whose statistics put every record within them is not decoded but
+// counted in whole. It returns the records decoded and those counted whole
+// (which fn never sees).
+func (rd *Reader) Count(f *File, need record.FieldSet, b Bounds, fn func(*record.Record) bool) (decoded, whole int64, err error) {
+	decoded, err = rd.each(f, need, false, b, fn, &whole)
+	return decoded, whole, err
+}
+
+func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn func(*record.Record) bool, whole *int64) (n int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: corrupt parquet data: %v", f.name, p)
@@ -182,6 +199,10 @@ func (rd *Reader) Each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 			continue
 		}
 		rd.RowGroups++
+		if whole != nil && b.Exact && f.within(rg, b) {
+			*whole += rg.NumRows()
+			continue
+		}
 		rows := int(rg.NumRows())
 		chunks := rg.ColumnChunks()
 		var present record.FieldSet
@@ -262,6 +283,54 @@ func (f *File) skip(rg parquet.RowGroup, b Bounds) bool {
 		}
 	}
 	return false
+}
+
+// within reports whether a row group's statistics put every record in it
+// within b: no NULL in the columns b reads, and their ranges inside b.
+func (f *File) within(rg parquet.RowGroup, b Bounds) bool {
+	chunks := rg.ColumnChunks()
+	stats := func(fd record.Field) (min, max parquet.Value, ok bool) {
+		if f.col[fd] < 0 {
+			return min, max, false
+		}
+		c := chunks[f.col[fd]]
+		nulls, isFile := c.(interface{ NullCount() int64 })
+		if !isFile || nulls.NullCount() != 0 {
+			return min, max, false
+		}
+		min, max, ok = bounds(c)
+		return min, max, ok && !min.IsNull() && !max.IsNull()
+	}
+	asInt := func(v parquet.Value) int64 {
+		if v.Kind() == parquet.Int32 {
+			return int64(v.Int32())
+		}
+		return v.Int64()
+	}
+	if b.Since != 0 {
+		if min, _, ok := stats(record.End); !ok || asInt(min) < b.Since {
+			return false
+		}
+	}
+	if b.Until != 0 {
+		if _, max, ok := stats(record.Start); !ok || asInt(max) > b.Until {
+			return false
+		}
+	}
+	if len(b.Actions) > 0 {
+		min, max, ok := stats(record.ActionField)
+		if !ok || string(min.ByteArray()) != string(max.ByteArray()) {
+			return false
+		}
+		one := string(min.ByteArray())
+		for _, a := range b.Actions {
+			if a.String() == one {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // bounds are the min and max statistics of a column chunk, where the file

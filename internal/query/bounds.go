@@ -29,5 +29,11 @@ func (s Spec) Bounds() parquetio.Bounds {
 			return parquetio.Bounds{Since: b.Since, Until: b.Until} // Plan refuses it anyway
 		}
 	}
+	// Exact when the filter is what the bounds alone compile to: no other
+	// flag and no --where narrows it, whatever flags there are.
+	all, err1 := s.filter()
+	only, err2 := Spec{Actions: s.Actions, Since: s.Since, Until: s.Until}.filter()
+	b.Exact = err1 == nil && err2 == nil && (all == nil) == (only == nil) &&
+		(all == nil || all.String() == only.String())
 	return b
 }

@@ -52,9 +52,14 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 		matched++
 		return visit(r)
 	}
-	records, err := rd.pq.Each(f, rd.need, rd.line, rd.q.Bounds, fn)
-	rd.stats.Records += records
-	rd.stats.Matched += matched
+	var records, whole int64
+	if rd.countOnly {
+		records, whole, err = rd.pq.Count(f, rd.need, rd.q.Bounds, fn)
+	} else {
+		records, err = rd.pq.Each(f, rd.need, rd.line, rd.q.Bounds, fn)
+	}
+	rd.stats.Records += records + whole
+	rd.stats.Matched += matched + whole
 	read := counted.n.Load()
 	if rd.counter.n > read {
 		read = rd.counter.n // a stream read whole

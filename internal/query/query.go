@@ -95,6 +95,9 @@ type reader struct {
 	counter countingReader
 	pq      parquetio.Reader
 	line    bool // Parquet records need their text form (raw output)
+	// countOnly: visit does nothing but count, so a Parquet row group
+	// whose statistics put every record in exact Bounds needs no decoding.
+	countOnly bool
 }
 
 func newReader(q *Query, need record.FieldSet) *reader {
@@ -299,6 +302,7 @@ func sumStats(readers []*reader, start time.Time) Stats {
 func (q *Query) Count(ctx context.Context) (int64, Stats, error) {
 	start := time.Now()
 	readers, err := q.forEachInput(ctx, q.need(0), false, func(rd *reader, i int) error {
+		rd.countOnly = true // a Parquet row group wholly in Bounds is counted, not decoded
 		return rd.read(ctx, q.Inputs[i], func(*record.Record) bool { return true })
 	})
 	stats := sumStats(readers, start)

@@ -14,7 +14,9 @@ import (
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/output"
+	"github.com/flowlog/flowlog/internal/parquetio"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
 	"github.com/flowlog/flowlog/internal/source"
@@ -97,7 +99,7 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, the rate, and the retries and resumed bytes of object storage reads, to stderr")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable); with a SOURCE holding a Parquet export, only that flow log's partitions of it")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
@@ -149,7 +151,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 		ctx = objstore.WithPatience(ctx, readPatience(f.IO.ErrOut))
 	}
 
-	sources, err := cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})
+	sources, err := resolveSources(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -192,6 +194,33 @@ func queryRun(ctx context.Context, opts *Options) error {
 		printStats(f, stats, listed)
 	}
 	return err
+}
+
+// resolveSources is the SOURCEs and --flowlog. With a SOURCE that holds a
+// Parquet export, --flowlog NAME keeps that export's flowlog=NAME
+// partitions instead of naming a configured flow log's objects.
+func resolveSources(ctx context.Context, opts *Options) (*cmdutil.Sources, error) {
+	f := opts.Factory
+	if len(opts.FlowLogs) == 0 || len(opts.Sources) == 0 {
+		return cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})
+	}
+	sources, err := cmdutil.ResolveSources(ctx, f, opts.Sources, nil, cmdutil.SourceRules{})
+	if err != nil {
+		return nil, err
+	}
+	exports := false
+	err = sources.MapObjects(func(objs flowlog.Objects) ([]flowlog.Objects, error) {
+		narrowed, ok, err := parquetio.NarrowToFlowLogs(ctx, objs, opts.FlowLogs)
+		if !ok || err != nil {
+			return []flowlog.Objects{objs}, err
+		}
+		exports = true
+		return narrowed, nil
+	})
+	if err != nil || exports {
+		return sources, err
+	}
+	return cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})
 }
 
 // runPrint prints matching records; with --follow it then keeps polling
