@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
-	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/flowlog"
+	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/parquetio"
 	"github.com/flowlog/flowlog/internal/query"
