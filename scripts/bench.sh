@@ -321,9 +321,10 @@ bench_parquet() {
 	local verdict=(--action REJECT --count)
 	local q want got
 	for q in window verdict; do
-		local -n args="$q"
-		want="$("$flowlog" query "$dir" "${args[@]}")"
-		got="$("$flowlog" query "$lake" "${args[@]}")"
+		local check=("${window[@]}")
+		[ "$q" = verdict ] && check=("${verdict[@]}")
+		want="$("$flowlog" query "$dir" "${check[@]}")"
+		got="$("$flowlog" query "$lake" "${check[@]}")"
 		if [ "$want" != "$got" ]; then
 			echo "MISMATCH: $q count: $want on the gzip text, $got on the Parquet" >&2
 			exit 1
