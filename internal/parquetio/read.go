@@ -141,6 +141,8 @@ type Reader struct {
 	line []byte
 	ver  []byte
 	verN int64
+	// fields are those decoded in the current row group, in order.
+	fields []record.Field
 
 	RowGroups, Skipped int // row groups read and skipped by statistics
 }
@@ -226,8 +228,14 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 			}
 			present = present.With(fd)
 		}
+		rd.fields = rd.fields[:0]
+		for fd := record.Field(0); fd < record.NumFields; fd++ {
+			if present.Has(fd) {
+				rd.fields = append(rd.fields, fd)
+			}
+		}
 		for i := range rows {
-			if err := rd.fill(i, present, f); err != nil {
+			if err := rd.fill(i, rd.fields, f); err != nil {
 				return n, err
 			}
 			n++
@@ -419,6 +427,21 @@ func (v *vector) decode(chunk parquet.ColumnChunk, rows int, k kind, fd record.F
 				bdata, boffs = data.ByteArray()
 			}
 		}
+		if enum && dict != nil {
+			// The verdict or status of every row, from the dictionary's
+			// few values: the loop a verdict count spends its time in.
+			for r := range n {
+				valid := len(defs) == 0 || defs[r] > 0
+				v.valid = append(v.valid, valid)
+				e := uint8(0)
+				if valid {
+					e = dictEnums[idx[next()]]
+				}
+				v.enums = append(v.enums, e)
+			}
+			parquet.Release(page)
+			continue
+		}
 		for r := range n {
 			valid := len(defs) == 0 || defs[r] > 0
 			v.valid = append(v.valid, valid)
@@ -501,14 +524,11 @@ func enumOf(fd record.Field, b []byte) (uint8, error) {
 	return 0, fmt.Errorf("log_status %q: want OK, NODATA or SKIPDATA", b)
 }
 
-// fill sets rd.rec to row i of the decoded columns.
-func (rd *Reader) fill(i int, decoded record.FieldSet, f *File) error {
+// fill sets rd.rec to row i of the decoded columns, the fields in decoded.
+func (rd *Reader) fill(i int, decoded []record.Field, f *File) error {
 	r := &rd.rec
 	*r = record.Record{}
-	for fd := record.Field(0); fd < record.NumFields; fd++ {
-		if !decoded.Has(fd) {
-			continue
-		}
+	for _, fd := range decoded {
 		v := &rd.cols[fd]
 		if fd == record.SrcAddr || fd == record.DstAddr {
 			if bv := &rd.bins[fd-record.SrcAddr]; len(bv.valid) > 0 {
