@@ -31,6 +31,7 @@ type Options struct {
 	Follow             bool
 	Interval           time.Duration
 	Sources            []string // SOURCE...
+	SQL, Table         string   // --sql DIALECT, --table NAME
 }
 
 // NewCmdQuery builds the command; runF, when not nil, runs instead of
@@ -96,6 +97,8 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
+	fl.StringVar(&opts.SQL, "sql", "", "print the SQL that asks the same of the table 'flowlog export' writes, in `DIALECT`: duckdb, trino, athena or spark (see 'flowlog help beyond-one-machine')")
+	fl.StringVar(&opts.Table, "table", "", "with --sql, the `TABLE` to read (default flowlogs, as 'flowlog export --ddl' names it)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
@@ -104,6 +107,7 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 		"status":   {"OK", "NODATA", "SKIPDATA"},
 		"protocol": {"tcp", "udp", "icmp", "icmpv6"},
 		"fields":   record.FieldNames(),
+		"sql":      {"duckdb", "trino", "athena", "spark"},
 		"group-by": record.FieldNames(),
 	} {
 		if err := cmd.RegisterFlagCompletionFunc(flag, cmdutil.CompleteList(values...)); err != nil {
@@ -114,6 +118,9 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 }
 
 func queryRun(ctx context.Context, opts *Options) error {
+	if opts.SQL != "" {
+		return sqlRun(opts)
+	}
 	f := opts.Factory
 	window, err := cmdutil.ParseWindow(opts.Since, opts.Until, f.Now())
 	if err != nil {
