@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
-# (a MinIO server binary for the S3 tests, cached under ~/.cache/flowlog),
+# (a MinIO server binary for the S3 tests and DuckDB's Node package for the
+# SQL tests, cached under ~/.cache/flowlog),
 # checks formatting and vet, and runs every test with the race detector;
 # then the record and query tests again with the processor's vector
 # instructions switched off, so the portable paths are tested too.
@@ -16,6 +17,10 @@ FLOWLOG_MINIO="$(scripts/install-minio.sh)"
 export FLOWLOG_MINIO
 export FLOWLOG_REQUIRE_MINIO=1
 echo "    minio: $FLOWLOG_MINIO"
+FLOWLOG_DUCKDB="$(scripts/install-duckdb.sh)"
+export FLOWLOG_DUCKDB
+export FLOWLOG_REQUIRE_DUCKDB=1
+echo "    duckdb: $FLOWLOG_DUCKDB"
 
 echo "==> gofmt"
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
