@@ -115,9 +115,9 @@ func (d Dialect) hexByte(x string) string {
 
 // trimZeros is x without leading zeros, and "0" for zeros only.
 func (d Dialect) trimZeros(x string) string {
-	trim := "ltrim(" + x + ", '0')"
-	if d == Spark {
-		trim = "trim(LEADING '0' FROM " + x + ")"
+	trim := "trim(LEADING '0' FROM " + x + ")"
+	if d == DuckDB {
+		trim = "ltrim(" + x + ", '0')"
 	}
 	return "coalesce(nullif(" + trim + ", ''), '0')"
 }

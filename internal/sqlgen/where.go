@@ -103,9 +103,9 @@ func (d Dialect) inNet(addr, bin string, p netip.Prefix) string {
 	cond := bin + " BETWEEN " + d.bin(as16(first)) + " AND " + d.bin(as16(last))
 	switch {
 	case p.Addr().Is4():
-		cond += " AND " + addr + " NOT LIKE '%:%'"
+		return "(" + cond + " AND " + addr + " NOT LIKE '%:%')"
 	case p.Overlaps(mapped4):
-		cond += " AND " + addr + " LIKE '%:%'"
+		return "(" + cond + " AND " + addr + " LIKE '%:%')"
 	}
 	return cond
 }
