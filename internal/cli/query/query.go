@@ -56,11 +56,18 @@ filter on that field.
 Output (-o): table on a terminal, raw record lines otherwise, or json, ndjson
 and csv. --group-by prints one row per group with flows, packets, bytes,
 first_start and last_end, as a table unless -o asks for json, ndjson or csv
-(groups have no raw lines).`,
+(groups have no raw lines).
+
+--sql DIALECT prints, instead of an answer, the SQL that asks the same of the
+table 'flowlog export' writes, for duckdb, trino, athena or spark: --table
+names the table (default flowlogs); for duckdb a SOURCE may name the export's
+folder or s3:// location; --flowlog names flow logs by name. See 'flowlog help
+beyond-one-machine'.`,
 		Example: `  flowlog query ./logs --action REJECT
   flowlog query ./logs --dst-port 22,3389 --since 6h -o ndjson | jq .srcaddr
   flowlog query ./logs --where 'proto tcp and bytes > 1M and not src net 10.0.0.0/8'
   flowlog query ./logs --group-by srcaddr --top 10 --sort bytes
+  flowlog query --sql athena --flowlog web --since 7d --group-by srcaddr/24 --top 10
   zcat obj.log.gz | flowlog query --count --action reject`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Sources = args
@@ -97,7 +104,7 @@ first_start and last_end, as a table unless -o asks for json, ndjson or csv
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
-	fl.StringVar(&opts.SQL, "sql", "", "print the SQL that asks the same of the table 'flowlog export' writes, in `DIALECT`: duckdb, trino, athena or spark (see 'flowlog help beyond-one-machine')")
+	fl.StringVar(&opts.SQL, "sql", "", "print the SQL that asks the same of the exported table, in `DIALECT`: duckdb, trino, athena or spark")
 	fl.StringVar(&opts.Table, "table", "", "with --sql, the `TABLE` to read (default flowlogs, as 'flowlog export --ddl' names it)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 
