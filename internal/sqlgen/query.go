@@ -147,7 +147,7 @@ func (d Dialect) groupBy(plan *query.Plan, from, where string) (string, error) {
 	}
 	end := d.ident("end")
 	var b strings.Builder
-	b.WriteString("WITH groups AS (\n  SELECT\n")
+	b.WriteString("WITH grouped AS (\n  SELECT\n")
 	for _, c := range inner {
 		b.WriteString("    " + c + ",\n")
 	}
@@ -163,10 +163,10 @@ func (d Dialect) groupBy(plan *query.Plan, from, where string) (string, error) {
 		b.WriteString("  LIMIT " + strconv.Itoa(plan.Top) + "\n")
 	}
 	b.WriteString(")")
-	table := "groups"
+	table := "grouped"
 	if len(words) > 0 {
-		b.WriteString(",\nwords AS (\n  SELECT *,\n    " + strings.Join(words, ",\n    ") + "\n  FROM groups\n)")
-		table = "words"
+		b.WriteString(",\nnamed AS (\n  SELECT *,\n    " + strings.Join(words, ",\n    ") + "\n  FROM grouped\n)")
+		table = "named"
 	}
 	b.WriteString("\nSELECT\n")
 	for _, c := range out {

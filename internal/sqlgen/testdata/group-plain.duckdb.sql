@@ -1,4 +1,4 @@
-WITH groups AS (
+WITH grouped AS (
   SELECT
     dstaddr AS k1,
     dstaddr_bin AS k1_bin,
@@ -15,6 +15,6 @@ SELECT
   k1 AS dstaddr,
   k2 AS "end",
   flows, packets, bytes, first_start, last_end
-FROM groups
+FROM grouped
 ORDER BY packets DESC, k1 LIKE '%:%' NULLS FIRST, k1_bin, k2 NULLS FIRST
 ;

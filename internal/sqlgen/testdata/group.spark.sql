@@ -1,4 +1,4 @@
-WITH groups AS (
+WITH grouped AS (
   SELECT
     CASE WHEN srcaddr LIKE '%:%' THEN '6' || substr(hex(srcaddr_bin), 1, 15) || translate(substr(hex(srcaddr_bin), 16, 1), '0123456789ABCDEF', '0000000088888888') || '0000000000000000' WHEN srcaddr IS NOT NULL THEN '4' || substr(hex(srcaddr_bin), 1, 29) || translate(substr(hex(srcaddr_bin), 30, 1), '0123456789ABCDEF', '000044448888CCCC') || '00' END AS k1,
     dstport AS k2,
@@ -17,10 +17,10 @@ WITH groups AS (
   ORDER BY coalesce(sum(bytes), 0) DESC, k1 NULLS FIRST, k2 NULLS FIRST, CASE k3 WHEN 'OK' THEN 1 WHEN 'NODATA' THEN 2 WHEN 'SKIPDATA' THEN 3 END NULLS FIRST, length(k4) NULLS FIRST, k4
   LIMIT 10
 ),
-words AS (
+named AS (
   SELECT *,
     coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 2, 4))), ''), '0') || ':' || coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 6, 4))), ''), '0') || ':' || coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 10, 4))), ''), '0') || ':' || coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 14, 4))), ''), '0') || ':' || coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 18, 4))), ''), '0') || ':' || coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 22, 4))), ''), '0') || ':' || coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 26, 4))), ''), '0') || ':' || coalesce(nullif(trim(LEADING '0' FROM lower(substr(k1, 30, 4))), ''), '0') AS k1_s
-  FROM groups
+  FROM grouped
 )
 SELECT
   CASE WHEN k1 LIKE '4%' THEN conv(substr(k1, 26, 2), 16, 10) || '.' || conv(substr(k1, 28, 2), 16, 10) || '.' || conv(substr(k1, 30, 2), 16, 10) || '.' || conv(substr(k1, 32, 2), 16, 10) || '/22'
@@ -36,6 +36,6 @@ SELECT
   k3 AS log_status,
   k4 AS interface_id,
   flows, packets, bytes, first_start, last_end
-FROM words
+FROM named
 ORDER BY bytes DESC, k1 NULLS FIRST, k2 NULLS FIRST, CASE k3 WHEN 'OK' THEN 1 WHEN 'NODATA' THEN 2 WHEN 'SKIPDATA' THEN 3 END NULLS FIRST, length(k4) NULLS FIRST, k4
 ;
