@@ -66,9 +66,13 @@ func (d Dialect) typeName(t colType) string {
 
 // ReadParquet is DuckDB's table function over the export at location (a
 // folder or s3://bucket/prefix): every Parquet file below it, with the
-// partition keys as text columns.
+// partition keys as text columns. A location ending in .parquet is one
+// file, or a pattern of files, of the export.
 func ReadParquet(location string) string {
-	glob := strings.TrimSuffix(location, "/") + "/**/*.parquet"
+	glob := location
+	if !strings.HasSuffix(location, ".parquet") {
+		glob = strings.TrimSuffix(location, "/") + "/**/*.parquet"
+	}
 	return "read_parquet(" + DuckDB.str(glob) + ", hive_partitioning = true, " +
 		"hive_types = {'flowlog': VARCHAR, 'date': VARCHAR, 'hour': VARCHAR})"
 }

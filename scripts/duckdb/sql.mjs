@@ -2,6 +2,7 @@
 // of the last statement of each as CSV: a header of the column names, then
 // one line a row, NULL as an empty field, as flowlog query -o csv prints.
 // With more than one file, each result follows a line "==> FILE <==". The
+// seconds each file took go to standard error. The
 // tests use it to run the SQL that flowlog prints (export --ddl, query --sql).
 //
 //   node sql.mjs FILE...
@@ -27,6 +28,7 @@ const connection = await instance.connect();
 const out = [];
 for (const file of files) {
   let reader;
+  const start = process.hrtime.bigint();
   try {
     const statements = await connection.extractStatements(readFileSync(file, 'utf8'));
     for (let i = 0; i < statements.count; i++) {
@@ -37,6 +39,7 @@ for (const file of files) {
     console.error(`${file}: ${err.message}`);
     process.exit(1);
   }
+  console.error(`${file}: ${(Number(process.hrtime.bigint() - start) / 1e9).toFixed(3)} s`);
   if (files.length > 1) {
     out.push(`==> ${file} <==`);
   }
