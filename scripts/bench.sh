@@ -24,7 +24,11 @@
 # three, and the top-10 rows of both group-bys of flowlog and DuckDB. Then
 # the peak memory of each query, once. Last, it serves the default and
 # small corpora from a local MinIO (scripts/install-minio.sh) and times the
-# count query on the bucket against the folder.
+# count query on the bucket against the folder; and through a proxy that
+# delays every request by DELAY (30ms), as a bucket far away does, a count
+# and a fetch of the small corpus with default flags beside
+# `aws s3 cp --recursive` of the same objects (the AWS CLI on the PATH,
+# or Debian's awscli, installed when run as root).
 #
 # Environment: HOURS (default 24) and RECORDS_PER_OBJECT (default 20000)
 # size the default and internet corpora (144 objects, about 2.9 million
@@ -32,7 +36,7 @@
 # (about 2,100 objects); RUNS (9) is how often each command is timed (the
 # median is reported); THREADS (the number of CPUs) is GOMAXPROCS of
 # flowlog and the floor and DuckDB's threads. DUCKDB=0 or MINIO=0 leaves
-# that part out.
+# that part out; LOCAL=0 leaves out the corpora in folders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH" AWS_EC2_METADATA_DISABLED=true
@@ -49,8 +53,12 @@ use_minio="${MINIO:-1}"
 export GOMAXPROCS="$threads"
 
 work="$(mktemp -d)"
-minio_pid=""
+minio_pid="" proxy_pid=""
 cleanup() {
+	if [ -n "$proxy_pid" ]; then
+		kill "$proxy_pid" 2>/dev/null || true
+		wait "$proxy_pid" 2>/dev/null || true
+	fi
 	if [ -n "$minio_pid" ]; then
 		kill "$minio_pid" 2>/dev/null || true
 		wait "$minio_pid" 2>/dev/null || true
@@ -61,6 +69,7 @@ trap cleanup EXIT
 
 go build -o "$work/flowlog" ./cmd/flowlog
 go build -o "$work/gunzip-floor" ./scripts/gunzip-floor
+go build -o "$work/faultproxy" ./internal/objstore/miniotest/faultproxy
 flowlog="$work/flowlog"
 
 if [ "$use_duckdb" = 1 ]; then
@@ -275,9 +284,11 @@ for c in default internet small; do
 	make_corpus "$c"
 done
 echo "$(nproc) CPUs, $threads threads; $(go version | cut -d' ' -f3)$([ "$use_duckdb" = 1 ] && echo ", DuckDB $(cd "$duckdb_dir" && node -p 'require("./node_modules/@duckdb/node-api/package.json").version')")"
-for c in default internet small; do
-	bench "$c"
-done
+if [ "${LOCAL:-1}" = 1 ]; then
+	for c in default internet small; do
+		bench "$c"
+	done
+fi
 
 [ "$use_minio" = 1 ] || exit 0
 echo
@@ -325,3 +336,53 @@ for c in default small; do
 done
 printf 'peak memory of flowlog query s3://bench --action REJECT -o ndjson: %d MiB\n' \
 	"$(peak "$flowlog" query s3://bench --action REJECT -o ndjson)"
+
+echo
+echo "== the small corpus in a bucket ${DELAY:-30ms} away (a proxy delaying every request)"
+"$work/faultproxy" -target "$FLOWLOG_ENDPOINT" -delay "${DELAY:-30ms}" >"$work/proxy.url" 2>"$work/proxy.log" &
+proxy_pid=$!
+for _ in $(seq 100); do [ -s "$work/proxy.url" ] && break; sleep 0.1; done
+far="$(cat "$work/proxy.url")"
+objects="$(find "$corpora/small" -name '*.log.gz' | wc -l)"
+want_small="$("$flowlog" query "$corpora/small" --action REJECT --count)"
+# The AWS CLI as users have it (aws-cli v1 or Debian's awscli v2), with its
+# default of 10 requests at once: the yardstick for a download.
+aws_cli=""
+if command -v aws >/dev/null; then
+	aws_cli=aws
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "installing Debian's awscli for the comparison" >&2
+	(apt-get update -qq && apt-get install -y -qq awscli) >&2 && aws_cli=aws
+fi
+counts=() fetches=() copies=()
+far_runs=$(((runs + 1) / 2))
+for round in $(seq 1 "$far_runs"); do
+	counts+=("$(FLOWLOG_ENDPOINT="$far" wall "$flowlog" query s3://bench-small --count)")
+	got="$(FLOWLOG_ENDPOINT="$far" "$flowlog" query s3://bench-small --action REJECT --count)"
+	if [ "$got" != "$want_small" ]; then
+		echo "MISMATCH: the far bucket counted $got rejects, the folder $want_small" >&2
+		exit 1
+	fi
+	rm -rf "$work/fetched"
+	fetches+=("$(FLOWLOG_ENDPOINT="$far" wall "$flowlog" fetch s3://bench-small --to "$work/fetched")")
+	fetched="$(find "$work/fetched" -name '*.log.gz' | wc -l)"
+	if [ "$fetched" != "$objects" ]; then
+		echo "MISMATCH: fetch wrote $fetched objects, the bucket holds $objects" >&2
+		exit 1
+	fi
+	if [ -n "$aws_cli" ]; then
+		rm -rf "$work/copied"
+		copies+=("$(AWS_DEFAULT_REGION=us-east-1 wall "$aws_cli" s3 cp --recursive --only-show-errors --endpoint-url "$far" s3://bench-small "$work/copied")")
+	fi
+done
+far_count=$(median "${counts[@]}")
+far_fetch=$(median "${fetches[@]}")
+row "flowlog query s3://bench-small --count ($objects objects, default flags)" "$far_count" ""
+row "flowlog fetch s3://bench-small --to DIR (default flags)" "$far_fetch" ""
+if [ ${#copies[@]} -gt 0 ]; then
+	far_copy=$(median "${copies[@]}")
+	row "$($aws_cli --version 2>&1 | cut -d' ' -f1) s3 cp --recursive s3://bench-small DIR" "$far_copy" ""
+	echo "count vs aws s3 cp: $(ratio "$far_copy" "$far_count")x faster (target >= 5x); fetch vs aws s3 cp: $(ratio "$far_copy" "$far_fetch")x faster (target >= 3x)"
+else
+	echo "no AWS CLI here (and not root to install Debian's awscli): the comparison with aws s3 cp is left out"
+fi

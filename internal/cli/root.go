@@ -71,8 +71,9 @@ func NewRootCmd(f *cmdutil.Factory, build BuildInfo) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "flowlog",
 		Short: "Manage and query cloud flow logs",
-		Long: `flowlog manages flow log configurations for NICs, NAT gateways and network
-load balancers, and answers questions from the flow log records they write.
+		Long: `flowlog manages flow log configurations for NICs, NAT gateways, network
+load balancers and application load balancers, and answers questions from the
+flow log records they write.
 
 Configurations live in an embedded database that enforces the service's rules:
 one flow log per resource, no change after creation.`,

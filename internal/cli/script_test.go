@@ -327,10 +327,12 @@ var faultProxies sync.Map
 //	        becomes the proxy, MINIO_ENDPOINT the server
 //	faultproxy fail KEY       every read of KEY gets a 503 SlowDown
 //	faultproxy down|up        drop every connection, as an outage; or not
+//	faultproxy reads-down|reads-up  drop every object read, while listings
+//	        pass; or not
 //	faultproxy injected       print how many faults of each kind so far
 func cmdFaultProxy(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: faultproxy start SEED SLOWDOWN CUT STALL|fail KEY|down|up|injected")
+		ts.Fatalf("usage: faultproxy start SEED SLOWDOWN CUT STALL|fail KEY|down|up|reads-down|reads-up|injected")
 	}
 	work := ts.Getenv("WORK")
 	if args[0] == "start" {
@@ -368,13 +370,17 @@ func cmdFaultProxy(ts *testscript.TestScript, neg bool, args []string) {
 		proxy.SetDown(true)
 	case args[0] == "up":
 		proxy.SetDown(false)
+	case args[0] == "reads-down":
+		proxy.SetReadsDown(true)
+	case args[0] == "reads-up":
+		proxy.SetReadsDown(false)
 	case args[0] == "injected":
 		n := proxy.Injected()
 		for _, k := range []miniotest.FaultKind{miniotest.SlowDown, miniotest.Cut, miniotest.Stall, miniotest.Refuse} {
 			fmt.Fprintf(ts.Stdout(), "%s %d\n", k, n[k])
 		}
 	default:
-		ts.Fatalf("usage: faultproxy start SEED SLOWDOWN CUT STALL|fail KEY|down|up|injected")
+		ts.Fatalf("usage: faultproxy start SEED SLOWDOWN CUT STALL|fail KEY|down|up|reads-down|reads-up|injected")
 	}
 }
 

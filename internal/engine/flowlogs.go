@@ -25,6 +25,8 @@ const columns = `id, name, resource_type, resource_id, datacenter_id, server_id,
 // ListFilter narrows List. Zero fields match everything.
 type ListFilter struct {
 	Type flowlog.ResourceType
+	// ResourceID matches the flow log of one resource (any case).
+	ResourceID string
 	// Bucket is a bucket name, or "bucket/prefix" to match one prefix only.
 	Bucket string
 }
@@ -143,6 +145,10 @@ func (e *Engine) List(ctx context.Context, filter ListFilter) ([]flowlog.FlowLog
 	if filter.Type != "" {
 		where = append(where, "resource_type = ?")
 		args = append(args, string(filter.Type))
+	}
+	if filter.ResourceID != "" {
+		where = append(where, "resource_id = ?")
+		args = append(args, strings.ToLower(filter.ResourceID))
 	}
 	if filter.Bucket != "" {
 		bucket, prefix, hasPrefix := strings.Cut(strings.TrimSuffix(filter.Bucket, "/"), "/")

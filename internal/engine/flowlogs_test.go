@@ -144,7 +144,7 @@ func TestCreateInvalid(t *testing.T) {
 	}{
 		{func(f *flowlog.FlowLog) { f.Name = "a/b" }, "name"},
 		{func(f *flowlog.FlowLog) { f.ResourceID = "7ffd6527" }, "nic"},
-		{func(f *flowlog.FlowLog) { f.ResourceType = "alb" }, "type"},
+		{func(f *flowlog.FlowLog) { f.ResourceType = "lb" }, "type"},
 		{func(f *flowlog.FlowLog) { f.Direction = "" }, "direction"},
 		{func(f *flowlog.FlowLog) { f.Action = "ANY" }, "action"},
 		{func(f *flowlog.FlowLog) { f.Bucket = "My_Logs" }, "bucket"},

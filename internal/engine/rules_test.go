@@ -132,18 +132,53 @@ func TestConcurrentCreateAcrossProcesses(t *testing.T) {
 	}
 	const procs = 16
 	dbPath := filepath.Join(t.TempDir(), "data", "flowlog.db")
+	results := runTogether(t, procs, "TestHelperProcess", helperEnv+"=1", helperDBEnv+"="+dbPath)
 
-	type result struct {
-		code int
-		out  string
+	created, refused := 0, 0
+	for i, r := range results {
+		switch {
+		case r.code == exitCreated && strings.Contains(r.out, "CREATED "):
+			created++
+		case r.code == exitRuleError && strings.Contains(r.out, "RULE "+RuleOnePerResource):
+			refused++
+		default:
+			t.Errorf("process %d: exit %d, output:\n%s", i, r.code, r.out)
+		}
 	}
-	results := make([]result, procs)
-	ready := make(chan error, procs)
-	gos := make([]io.Closer, procs)
+	if created != 1 || refused != procs-1 {
+		t.Errorf("%d created, %d refused; want 1 and %d", created, refused, procs-1)
+	}
+
+	db := rawDB(t, dbPath)
+	var check string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check = %q, %v", check, err)
+	}
+	var rows int
+	if err := db.QueryRow("SELECT count(*) FROM flow_logs").Scan(&rows); err != nil || rows != 1 {
+		t.Errorf("%d rows, %v; want 1", rows, err)
+	}
+}
+
+// procResult is how one helper process of runTogether ended.
+type procResult struct {
+	code int
+	out  string // standard output, then standard error
+}
+
+// runTogether starts n copies of this test binary running only the test
+// named helper, with env added, waits until every one has printed
+// helperReady, then lets them all go at once by closing their standard
+// input, and returns how each ended.
+func runTogether(t *testing.T, n int, helper string, env ...string) []procResult {
+	t.Helper()
+	results := make([]procResult, n)
+	ready := make(chan error, n)
+	gos := make([]io.Closer, n)
 	var wg sync.WaitGroup
-	for i := range procs {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), helperEnv+"=1", helperDBEnv+"="+dbPath)
+	for i := range n {
+		cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.count=1")
+		cmd.Env = append(os.Environ(), env...)
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -182,49 +217,25 @@ func TestConcurrentCreateAcrossProcesses(t *testing.T) {
 			} else if err != nil {
 				code = -1
 			}
-			results[i] = result{code, out.String() + stderr.String()}
+			results[i] = procResult{code, out.String() + stderr.String()}
 		})
 	}
 
 	// Release them together once all are up and waiting.
 	deadline := time.After(time.Minute)
-	for n := range procs {
+	for i := range n {
 		select {
 		case err := <-ready:
 			if err != nil {
 				t.Fatal(err)
 			}
 		case <-deadline:
-			t.Fatalf("only %d of %d helpers started within a minute", n, procs)
+			t.Fatalf("only %d of %d helpers started within a minute", i, n)
 		}
 	}
 	for _, g := range gos {
 		g.Close()
 	}
 	wg.Wait()
-
-	created, refused := 0, 0
-	for i, r := range results {
-		switch {
-		case r.code == exitCreated && strings.Contains(r.out, "CREATED "):
-			created++
-		case r.code == exitRuleError && strings.Contains(r.out, "RULE "+RuleOnePerResource):
-			refused++
-		default:
-			t.Errorf("process %d: exit %d, output:\n%s", i, r.code, r.out)
-		}
-	}
-	if created != 1 || refused != procs-1 {
-		t.Errorf("%d created, %d refused; want 1 and %d", created, refused, procs-1)
-	}
-
-	db := rawDB(t, dbPath)
-	var check string
-	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
-		t.Errorf("integrity_check = %q, %v", check, err)
-	}
-	var rows int
-	if err := db.QueryRow("SELECT count(*) FROM flow_logs").Scan(&rows); err != nil || rows != 1 {
-		t.Errorf("%d rows, %v; want 1", rows, err)
-	}
+	return results
 }

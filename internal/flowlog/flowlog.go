@@ -21,10 +21,11 @@ const (
 	NIC        ResourceType = "nic"
 	NATGateway ResourceType = "natgateway"
 	NLB        ResourceType = "nlb"
+	ALB        ResourceType = "alb"
 )
 
 // ResourceTypes lists every resource type in the order help text shows them.
-var ResourceTypes = []ResourceType{NIC, NATGateway, NLB}
+var ResourceTypes = []ResourceType{NIC, NATGateway, NLB, ALB}
 
 // Direction is the traffic direction a flow log captures, in the Cloud API
 // spelling.
@@ -95,7 +96,7 @@ func (f FlowLog) Validate() error {
 		return err
 	}
 	if !isStoredResourceType(f.ResourceType) {
-		return &ValidationError{Field: "type", Value: string(f.ResourceType), Reason: "want nic, natgateway or nlb"}
+		return &ValidationError{Field: "type", Value: string(f.ResourceType), Reason: "want nic, natgateway, nlb or alb"}
 	}
 	if err := ValidateResourceID(string(f.ResourceType), f.ResourceID); err != nil {
 		return err
@@ -133,7 +134,7 @@ func (f FlowLog) Validate() error {
 // Validate insists on the stored spelling: a FlowLog built by hand with
 // "Ingress" would otherwise pass here and then fail the database CHECK.
 func isStoredResourceType(t ResourceType) bool {
-	return t == NIC || t == NATGateway || t == NLB
+	return t == NIC || t == NATGateway || t == NLB || t == ALB
 }
 
 func isStoredDirection(d Direction) bool {
@@ -145,8 +146,8 @@ func isStoredAction(a Action) bool {
 }
 
 // ParseResourceType accepts a resource type in any case. Besides the stored
-// spellings it takes the Cloud API path words "nat-gateway" and
-// "networkloadbalancer".
+// spellings it takes the Cloud API path words "nat-gateway",
+// "networkloadbalancer" and "applicationloadbalancer".
 func ParseResourceType(s string) (ResourceType, error) {
 	switch strings.ToLower(s) {
 	case "nic":
@@ -155,8 +156,10 @@ func ParseResourceType(s string) (ResourceType, error) {
 		return NATGateway, nil
 	case "nlb", "networkloadbalancer":
 		return NLB, nil
+	case "alb", "applicationloadbalancer":
+		return ALB, nil
 	}
-	return "", &ValidationError{Field: "type", Value: s, Reason: "want nic, natgateway or nlb"}
+	return "", &ValidationError{Field: "type", Value: s, Reason: "want nic, natgateway, nlb or alb"}
 }
 
 // ParseDirection accepts a direction in any case.

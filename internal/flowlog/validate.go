@@ -44,7 +44,7 @@ func shorten(s string) string {
 
 // ValidateResourceID checks that id is a UUID in the canonical 8-4-4-4-12
 // hex form (either case). kind names the value in the error: a resource type
-// ("nic", "natgateway", "nlb") or "datacenter", "server".
+// ("nic", "natgateway", "nlb", "alb") or "datacenter", "server".
 func ValidateResourceID(kind, id string) error {
 	if kind == "" {
 		kind = "resource id"

@@ -93,7 +93,7 @@ func (q *Query) Aggregate(ctx context.Context, keys []GroupKey, sortBy SortBy, t
 		need = need.With(k.Field)
 	}
 	tables := make([]groupTable, q.workers())
-	readers, err := q.forEachInput(ctx, q.need(need), func(rd *reader, i int) error {
+	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
 		t := tables[rd.slot]
 		if t == nil {
 			t = newGroupTable(keys)

@@ -69,7 +69,7 @@ func (q *Query) Print(ctx context.Context, fields record.FieldSet, newEncode New
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		readers, _ = q.forEachInput(ctx, q.need(fields), func(rd *reader, i int) error {
+		readers, _ = q.forEachInput(ctx, q.need(fields), true, func(rd *reader, i int) error {
 			select {
 			case <-gates[i]:
 			case <-ctx.Done():

@@ -39,7 +39,12 @@ type Query struct {
 	Inputs      []Input
 	Filter      Matcher // nil keeps every record
 	SkipInvalid bool    // skip and count malformed lines instead of failing
-	Workers     int     // inputs read at once; 0 means one per CPU
+	Workers     int     // inputs parsed at once; 0 means one per CPU
+	// InFlight is how many inputs are opened, and the start of their
+	// bodies read, at once: more than Workers for a bucket far away, whose
+	// objects wait on the network more than on the CPU. At most Workers
+	// (or 0) reads no input ahead.
+	InFlight int
 	// Progress, when set, is called after each input is read, from the
 	// worker that read it.
 	Progress func(bytesRead int64)
@@ -74,6 +79,8 @@ func (q *Query) need(extra record.FieldSet) record.FieldSet {
 // worker allocates nothing per input once warmed up.
 type reader struct {
 	slot    int // the worker's index, for per-worker state such as group maps
+	index   int // the input being read
+	ahead   *readAhead
 	q       *Query
 	need    record.FieldSet
 	raw     *bufio.Reader
@@ -119,7 +126,13 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // read scans one input, calling visit for every record the filter keeps.
 // visit returns false to stop early (a reached limit).
 func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record) bool) error {
-	rc, err := in.Open(ctx)
+	var rc io.ReadCloser
+	var err error
+	if rd.ahead != nil {
+		rc, err = rd.ahead.take(ctx, rd.index)
+	} else {
+		rc, err = in.Open(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -195,7 +208,9 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 // worker with its own reader. It returns the error of the first failing
 // input in input order: inputs after a failed one are skipped, inputs
 // before it still run, so the error reported does not depend on timing.
-func (q *Query) forEachInput(ctx context.Context, need record.FieldSet, work func(rd *reader, i int) error) ([]*reader, error) {
+// Workers take the inputs in input order when ordered is set; else, when
+// inputs are read ahead, in the order they arrive.
+func (q *Query) forEachInput(ctx context.Context, need record.FieldSet, ordered bool, work func(rd *reader, i int) error) ([]*reader, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -205,17 +220,37 @@ func (q *Query) forEachInput(ctx context.Context, need record.FieldSet, work fun
 	next := atomic.Int64{}
 
 	n := min(q.workers(), max(len(q.Inputs), 1))
+	var ahead *readAhead
+	if q.InFlight > n {
+		ahead = startReadAhead(ctx, q.Inputs, q.InFlight)
+		defer ahead.stop()
+		defer cancel() // before stop: openers waiting for a slot give up
+	}
 	readers := make([]*reader, n)
 	var wg sync.WaitGroup
 	for w := range readers {
 		readers[w] = newReader(q, need)
 		readers[w].slot = w
+		readers[w].ahead = ahead
 		wg.Go(func() {
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(q.Inputs) || int64(i) > failedAt.Load() || ctx.Err() != nil {
-					return
+				var i int
+				if ahead != nil && !ordered {
+					var ok bool
+					if i, ok = ahead.nextArrived(ctx); !ok {
+						return
+					}
+					if int64(i) > failedAt.Load() {
+						ahead.discard(ctx, i)
+						continue
+					}
+				} else {
+					i = int(next.Add(1) - 1)
+					if i >= len(q.Inputs) || int64(i) > failedAt.Load() || ctx.Err() != nil {
+						return
+					}
 				}
+				readers[w].index = i
 				if err := work(readers[w], i); err != nil {
 					errs[i] = err
 					for {
@@ -253,7 +288,7 @@ func sumStats(readers []*reader, start time.Time) Stats {
 // Count returns how many records the filter keeps.
 func (q *Query) Count(ctx context.Context) (int64, Stats, error) {
 	start := time.Now()
-	readers, err := q.forEachInput(ctx, q.need(0), func(rd *reader, i int) error {
+	readers, err := q.forEachInput(ctx, q.need(0), false, func(rd *reader, i int) error {
 		return rd.read(ctx, q.Inputs[i], func(*record.Record) bool { return true })
 	})
 	stats := sumStats(readers, start)

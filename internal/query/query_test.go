@@ -120,8 +120,9 @@ func TestFirstErrorInInputOrder(t *testing.T) {
 	// error reported must always be input 10's, whatever finishes first.
 	inputs[10] = bad("in-010")
 	inputs[25] = bad("in-025")
-	for range 20 {
-		q := &Query{Inputs: inputs, Workers: 4}
+	for run := range 20 {
+		// Every other run reads ahead, and counts inputs as they arrive.
+		q := &Query{Inputs: inputs, Workers: 4, InFlight: 16 * (run % 2)}
 		_, _, err := q.Count(context.Background())
 		var le *record.LineError
 		if !errors.As(err, &le) || le.Source != "in-010" || le.Line != 1 {

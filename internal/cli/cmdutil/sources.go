@@ -244,3 +244,13 @@ func (s *Sources) Listed() *Sources {
 	}
 	return listed
 }
+
+// InFlight is how many objects to read at once when no --jobs says: for a
+// bucket, enough requests to hide its round trips (however few CPUs parse
+// them); 0 for folders and files, which are read one per CPU.
+func (s *Sources) InFlight() int {
+	if s.Remote {
+		return s3store.ObjectsInFlight
+	}
+	return 0
+}

@@ -35,6 +35,7 @@ var resourceFlags = []struct {
 	{"nic", flowlog.NIC, "network interface `ID` (UUID)"},
 	{"natgateway", flowlog.NATGateway, "managed NAT gateway `ID` (UUID)"},
 	{"nlb", flowlog.NLB, "managed network load balancer `ID` (UUID)"},
+	{"alb", flowlog.ALB, "managed application load balancer `ID` (UUID)"},
 }
 
 // NewCmdCreate builds the command; runF, when not nil, runs instead of
@@ -43,8 +44,8 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 	opts := &Options{Factory: f}
 	ids := make([]string, len(resourceFlags))
 	cmd := &cobra.Command{
-		Use:   "create (--nic ID | --natgateway ID | --nlb ID) --bucket BUCKET[/PREFIX] [flags]",
-		Short: "Create a flow log for a NIC, NAT gateway or network load balancer",
+		Use:   "create (--nic ID | --natgateway ID | --nlb ID | --alb ID) --bucket BUCKET[/PREFIX] [flags]",
+		Short: "Create a flow log for a NIC, NAT gateway or load balancer",
 		Long: `Create a flow log for one resource. A resource has at most one flow log, and a
 flow log cannot be changed after it is created: to change one, use
 'flowlog replace', which deletes and creates again in one transaction.
@@ -71,7 +72,7 @@ resource.`,
 				}
 			}
 			if given != 1 {
-				return cmdutil.UsageErrorf("name exactly one resource: --nic, --natgateway or --nlb")
+				return cmdutil.UsageErrorf("name exactly one resource: --nic, --natgateway, --nlb or --alb")
 			}
 			if !cmd.Flags().Changed("bucket") {
 				return cmdutil.UsageErrorf("--bucket is required: the existing bucket (and optional prefix) the flow log writes to")
@@ -93,7 +94,8 @@ resource.`,
 	fl.StringVar(&opts.DatacenterID, "datacenter-id", "", "data center `ID` of the resource (UUID, optional)")
 	fl.StringVar(&opts.ServerID, "server-id", "", "server `ID` of a NIC (UUID, optional)")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check that the bucket exists")
-	cmd.MarkFlagsMutuallyExclusive("nic", "natgateway", "nlb")
+	// Not MarkFlagsMutuallyExclusive: cobra's group error would exit 1, and
+	// naming two resources is a usage error (exit 2), reported by RunE.
 	cmdutil.RegisterEnumCompletion(cmd, "direction", "ingress", "egress", "bidirectional")
 	cmdutil.RegisterEnumCompletion(cmd, "action", "accepted", "rejected", "all")
 	return cmd

@@ -54,8 +54,8 @@ written.`,
 			switch {
 			case opts.To == "":
 				return cmdutil.UsageErrorf("--to is required: the folder to download into")
-			case opts.Jobs < 1:
-				return cmdutil.UsageErrorf("--jobs must be at least 1")
+			case opts.Jobs < 0:
+				return cmdutil.UsageErrorf("--jobs takes a number of zero or more")
 			case len(opts.Sources) == 0 && len(opts.FlowLogs) == 0:
 				return cmdutil.UsageErrorf("name what to fetch: s3://BUCKET[/PREFIX] or --flowlog NAME")
 			}
@@ -70,7 +70,7 @@ written.`,
 	fl.StringVar(&opts.Since, "since", "", "only objects that can hold records at or after `TIME`")
 	fl.StringVar(&opts.Until, "until", "", "only objects that can hold records at or before `TIME`")
 	fl.BoolVar(&opts.Decompress, "decompress", false, "write the records uncompressed (x.log.gz becomes x.log)")
-	fl.IntVarP(&opts.Jobs, "jobs", "j", 4, "download `N` objects at once")
+	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "download `N` objects at once (default: 64 from a bucket, 4 from a folder)")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "download the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	cmd.MarkFlagDirname("to")
@@ -107,10 +107,14 @@ func fetchRun(ctx context.Context, opts *Options) error {
 		}
 	}
 
+	parallel := opts.Jobs
+	if parallel == 0 {
+		parallel = max(sources.InFlight(), 4)
+	}
 	bar := cmdutil.NewProgress(f.IO, len(jobs), false)
 	stats, err := fetch.Run(ctx, dst, jobs, fetch.Options{
 		Decompress: opts.Decompress,
-		Parallel:   opts.Jobs,
+		Parallel:   parallel,
 		Done:       func() { bar.Done(0) },
 		Refused:    func(err *fetch.RefusedKeyError) { fmt.Fprintf(f.IO.ErrOut, "flowlog: %v\n", err) },
 	})

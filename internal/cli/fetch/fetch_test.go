@@ -17,7 +17,7 @@ func TestNewCmdFetchChecksFlags(t *testing.T) {
 		{[]string{"s3://b/web", "--to", "dir"}, ""},
 		{[]string{"--flowlog", "web", "--to", "dir", "-j", "16", "--decompress"}, ""},
 		{[]string{"s3://b/web"}, "--to is required"},
-		{[]string{"s3://b/web", "--to", "dir", "-j", "0"}, "--jobs must be at least 1"},
+		{[]string{"s3://b/web", "--to", "dir", "-j", "-1"}, "--jobs takes a number of zero or more"},
 		{[]string{"--to", "dir"}, "name what to fetch"},
 	}
 	for _, tt := range tests {
@@ -36,7 +36,7 @@ func TestNewCmdFetchChecksFlags(t *testing.T) {
 			t.Errorf("%v: error %v, want %q", tt.args, err, tt.wantErr)
 		case tt.wantErr != "" && cmdutil.ExitCode(err) != cmdutil.ExitUsage:
 			t.Errorf("%v: exit %d, want %d", tt.args, cmdutil.ExitCode(err), cmdutil.ExitUsage)
-		case tt.wantErr == "" && got.Jobs != map[bool]int{true: 16, false: 4}[strings.Contains(strings.Join(tt.args, " "), "-j 16")]:
+		case tt.wantErr == "" && got.Jobs != map[bool]int{true: 16, false: 0}[strings.Contains(strings.Join(tt.args, " "), "-j 16")]:
 			t.Errorf("%v: jobs %d", tt.args, got.Jobs)
 		}
 	}

@@ -24,7 +24,7 @@ type Options struct {
 func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	cmd := &cobra.Command{
-		Use:     "list [--type nic|natgateway|nlb] [--bucket BUCKET]",
+		Use:     "list [--type nic|natgateway|nlb|alb] [--bucket BUCKET]",
 		Aliases: []string{"ls"},
 		Short:   "List flow logs",
 		Example: `  flowlog list
@@ -37,9 +37,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			return listRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Type, "type", "", "only flow logs of resources of this `TYPE`: nic, natgateway or nlb")
+	cmd.Flags().StringVar(&opts.Type, "type", "", "only flow logs of resources of this `TYPE`: nic, natgateway, nlb or alb")
 	cmd.Flags().StringVar(&opts.Bucket, "bucket", "", "only flow logs writing to `BUCKET`")
-	cmdutil.RegisterEnumCompletion(cmd, "type", "nic", "natgateway", "nlb")
+	cmdutil.RegisterEnumCompletion(cmd, "type", "nic", "natgateway", "nlb", "alb")
 	return cmd
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -102,6 +104,30 @@ func follow(ctx context.Context, opts *Options, q *query.Query, sources *cmdutil
 			}
 			return err
 		}
+	}
+}
+
+// readPatience makes the object reads of a follow wait out an outage
+// rather than end the follow: one warning when reads start failing, one
+// when they all work again, however many objects were being read.
+func readPatience(errOut io.Writer) *objstore.Patience {
+	var mu sync.Mutex
+	failing := 0
+	return &objstore.Patience{
+		Failing: func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if failing++; failing == 1 {
+				fmt.Fprintf(errOut, "flowlog: %v; still following, reading it again until it works\n", err)
+			}
+		},
+		Recovered: func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if failing--; failing == 0 {
+				fmt.Fprintln(errOut, "flowlog: object reads work again; following on")
+			}
+		},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
@@ -100,7 +101,7 @@ beyond-one-machine'.`,
 	fl.StringVar(&opts.Spec.Sort, "sort", "", "with --group-by, order the groups by `METRIC`: flows, packets or bytes (default flows)")
 	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, the rate, and the retries and resumed bytes of object storage reads, to stderr")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
-	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU; 8 or more for buckets)")
+	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
@@ -155,6 +156,9 @@ func queryRun(ctx context.Context, opts *Options) error {
 	if opts.Follow && opts.Interval < time.Second {
 		return cmdutil.UsageErrorf("--interval must be at least 1s")
 	}
+	if opts.Follow {
+		ctx = objstore.WithPatience(ctx, readPatience(f.IO.ErrOut))
+	}
 
 	sources, err := cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})
 	if err != nil {
@@ -165,13 +169,15 @@ func queryRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs}
+	// Objects in flight are chosen for the store; the workers that parse
+	// them, for the CPU.
+	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, InFlight: sources.InFlight()}
+	if opts.Jobs > 0 {
+		q.InFlight = opts.Jobs
+		q.Workers = min(opts.Jobs, runtime.GOMAXPROCS(0))
+	}
 	if plan.Filter != nil {
 		q.Filter = plan.Filter
-	}
-	if q.Workers == 0 && sources.Remote {
-		// Objects in a bucket wait on the network as much as on the CPU.
-		q.Workers = max(8, 2*runtime.GOMAXPROCS(0))
 	}
 	bar := cmdutil.NewProgress(f.IO, len(inputs), opts.Follow)
 	q.Progress = bar.Done

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // FaultKind is what a FaultProxy does to one object read.
@@ -80,9 +81,11 @@ type FaultProxy struct {
 	done   chan struct{} // closed when the proxy closes: stalls end
 
 	mu       sync.Mutex
+	delay    time.Duration
 	plan     Plan
 	failKeys map[string]FaultKind
 	down     bool
+	readsOff bool
 	attempts map[string]int
 	injected map[FaultKind]int
 }
@@ -142,6 +145,23 @@ func (p *FaultProxy) FailAlways(key string, kind FaultKind) {
 	p.failKeys[key] = kind
 }
 
+// SetReadsDown refuses every read of an object (its connection dropped
+// unanswered) while listings and writes still pass, as a store whose data
+// servers are out while its index answers; or ends that.
+func (p *FaultProxy) SetReadsDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readsOff = down
+}
+
+// SetDelay adds d before every request is forwarded, as a bucket tens of
+// milliseconds away adds it to each round trip.
+func (p *FaultProxy) SetDelay(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.delay = d
+}
+
 // SetDown takes the bucket away (every request's connection is dropped)
 // or brings it back.
 func (p *FaultProxy) SetDown(down bool) {
@@ -180,6 +200,8 @@ func (p *FaultProxy) decide(r *http.Request) Fault {
 	case p.down:
 		f = Fault{Kind: Refuse}
 	case key == "":
+	case p.readsOff:
+		f = Fault{Kind: Refuse}
 	case always:
 		f = Fault{Kind: kind}
 	case p.plan != nil:
@@ -193,6 +215,18 @@ func (p *FaultProxy) decide(r *http.Request) Fault {
 }
 
 func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	delay := p.delay
+	p.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	f := p.decide(r)
 	switch f.Kind {
 	case Refuse:

@@ -52,6 +52,9 @@ type objectReader struct {
 	failures int       // attempts in a row that brought no byte
 	lastErr  error
 	closed   bool
+	// failing is set when a patient read (objstore.WithPatience) has spent
+	// its attempts and goes on trying.
+	failing bool
 }
 
 // response is one GetObject being read, with the watchdog that abandons it
@@ -143,12 +146,23 @@ func (r *objectReader) connect() error {
 	for {
 		if r.failures > 0 {
 			if r.failures >= r.s.readAttempts {
-				return r.giveUp()
+				p := objstore.PatienceOf(r.ctx)
+				if p == nil {
+					return r.giveUp()
+				}
+				if !r.failing {
+					r.failing = true
+					p.Failing(r.giveUp())
+				}
 			}
 			d := backoffDelay(r.failures)
 			r.s.counters.Retries.Add(1)
-			r.s.log(fmt.Sprintf("retry GET %s from byte %d in %v (attempt %d of %d): %s",
-				r.s.name(r.key), r.off, d.Round(time.Millisecond), r.failures+1, r.s.readAttempts, reason(r.lastErr)))
+			of := strconv.Itoa(r.s.readAttempts)
+			if r.failing {
+				of = "until it works"
+			}
+			r.s.log(fmt.Sprintf("retry GET %s from byte %d in %v (attempt %d of %s): %s",
+				r.s.name(r.key), r.off, d.Round(time.Millisecond), r.failures+1, of, reason(r.lastErr)))
 			t := time.NewTimer(d)
 			select {
 			case <-r.ctx.Done():
@@ -160,6 +174,10 @@ func (r *objectReader) connect() error {
 		err := r.get()
 		switch {
 		case err == nil:
+			if r.failing {
+				r.failing = false
+				objstore.PatienceOf(r.ctx).Recovered()
+			}
 			return nil
 		case r.ctx.Err() != nil:
 			return r.s.wrap(r.ctx, r.op(), r.key, objstore.ErrNotFound, err)

@@ -28,6 +28,11 @@ type Counters struct {
 	ResumedBytes atomic.Int64
 }
 
+// ObjectsInFlight is how many object reads a command keeps going at once
+// against a bucket: enough that round trips of tens of milliseconds
+// overlap, and no more than the transport keeps connections for.
+const ObjectsInFlight = 64
+
 // Backoff between attempts: exponential from backoffBase, at most
 // backoffMax, with the upper half jittered so that many readers cut off at
 // once do not come back at once.
@@ -113,6 +118,6 @@ func newHTTPClient(readTimeout time.Duration) *awshttp.BuildableClient {
 			t.TLSHandshakeTimeout = connectTimeout
 			t.ResponseHeaderTimeout = readTimeout
 			// A query reads many objects at once from one host.
-			t.MaxIdleConnsPerHost = 64
+			t.MaxIdleConnsPerHost = ObjectsInFlight
 		})
 }

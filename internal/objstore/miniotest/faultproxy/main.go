@@ -4,6 +4,8 @@
 //	go run ./internal/objstore/miniotest/faultproxy -target http://127.0.0.1:9000 \
 //	    -listen 127.0.0.1:9100 -seed 13 -slowdown 0.1 -cut 0.1 -stall 0.05
 //
+// With -delay 30ms (and no faults) it stands for a bucket 30 ms away.
+//
 // It prints the faults injected when interrupted.
 package main
 
@@ -25,6 +27,7 @@ func main() {
 	cut := flag.Float64("cut", 0, "share of object reads cut after -after bytes")
 	stall := flag.Float64("stall", 0, "share of object reads stalled after -after bytes")
 	after := flag.Int64("after", 4<<10, "bytes sent before a cut or a stall")
+	delay := flag.Duration("delay", 0, "`DURATION` added before every request, as a distant bucket adds it")
 	flag.Parse()
 	if *target == "" {
 		fmt.Fprintln(os.Stderr, "faultproxy: -target is required")
@@ -35,6 +38,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "faultproxy:", err)
 		os.Exit(1)
 	}
+	p.SetDelay(*delay)
 	fmt.Println(p.URL)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
