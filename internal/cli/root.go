@@ -19,6 +19,7 @@ import (
 	configcmd "github.com/flowlog/flowlog/internal/cli/config"
 	"github.com/flowlog/flowlog/internal/cli/create"
 	"github.com/flowlog/flowlog/internal/cli/delete"
+	"github.com/flowlog/flowlog/internal/cli/export"
 	"github.com/flowlog/flowlog/internal/cli/fetch"
 	"github.com/flowlog/flowlog/internal/cli/get"
 	"github.com/flowlog/flowlog/internal/cli/inplace"
@@ -139,6 +140,7 @@ one flow log per resource, no change after creation.`,
 		query.NewCmdQuery(f, nil),
 		simulate.NewCmdSimulate(f, nil),
 		fetch.NewCmdFetch(f, nil),
+		export.NewCmdExport(f, nil),
 		prune.NewCmdPrune(f, nil),
 		retention.NewCmdRetention(f),
 		bucket.NewCmdBucket(f),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/flowlog/flowlog/internal/parquetio"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -48,6 +49,10 @@ type Query struct {
 	// Progress, when set, is called after each input is read, from the
 	// worker that read it.
 	Progress func(bytesRead int64)
+	// Bounds are what Filter requires of every record, as far as Parquet
+	// statistics can check it: row groups outside them are not read. The
+	// zero value skips nothing.
+	Bounds parquetio.Bounds
 }
 
 // Stats describe a finished run, for --stats.
@@ -88,6 +93,8 @@ type reader struct {
 	sc      *record.Scanner
 	stats   Stats
 	counter countingReader
+	pq      parquetio.Reader
+	line    bool // Parquet records need their text form (raw output)
 }
 
 func newReader(q *Query, need record.FieldSet) *reader {
@@ -141,6 +148,9 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 	rd.raw.Reset(&rd.counter)
 
 	var text io.Reader = rd.raw
+	if magic, _ := rd.raw.Peek(4); string(magic) == "PAR1" {
+		return rd.readParquet(ctx, in, rc, visit)
+	}
 	magic, _ := rd.raw.Peek(2)
 	compressed := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
 	if compressed {

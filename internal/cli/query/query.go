@@ -171,7 +171,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 	}
 	// Objects in flight are chosen for the store; the workers that parse
 	// them, for the CPU.
-	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, InFlight: sources.InFlight()}
+	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, InFlight: sources.InFlight(), Bounds: opts.Spec.Bounds()}
 	if opts.Jobs > 0 {
 		q.InFlight = opts.Jobs
 		q.Workers = min(opts.Jobs, runtime.GOMAXPROCS(0))
