@@ -1,12 +1,7 @@
 package cli
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
-	"encoding/csv"
-	"encoding/hex"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,14 +13,14 @@ import (
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/iostreams"
-	"github.com/flowlog/flowlog/internal/sqlgen"
 )
 
-// TestSQLOnDuckDB runs the SQL flowlog prints in a real DuckDB, over a
-// simulated corpus exported to Parquet, and checks that every answer is
-// the one flowlog gives on the gzip text: counts, CIDR filters for IPv4
-// and IPv6, --where expressions, a time window, group-bys with masks and
-// top-N cuts, and records.
+// TestSQLOnDuckDB exports a simulated corpus to Parquet, makes it a table
+// in a real DuckDB with the DDL flowlog prints, runs the SQL flowlog prints
+// there, and checks that every answer is the one flowlog gives on the gzip
+// text and on the Parquet: counts, CIDR filters for IPv4 and IPv6, --where
+// expressions, time windows, --flowlog, group-bys with masks and top-N
+// cuts, and records.
 func TestSQLOnDuckDB(t *testing.T) {
 	duck := findDuckDB(t)
 	work := t.TempDir()
@@ -42,17 +37,14 @@ func TestSQLOnDuckDB(t *testing.T) {
 	}
 
 	export := filepath.Join(work, "export")
-	exportWithDuckDB(t, duck, logs, export, filepath.Join(work, "records.csv"))
-	ddl, err := sqlgen.DDL("duckdb", export)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runFlowlog(t, "export", logs, "--to", export)
 	ddlFile := filepath.Join(work, "ddl.sql")
-	writeFile(t, ddlFile, ddl)
+	writeFile(t, ddlFile, runFlowlog(t, "export", "--ddl", "duckdb", "--to", export))
 
 	type question struct {
 		flags   []string
 		text    []string // the sources of flowlog's own answer, when not every object
+		parquet []string // the same in the export
 		sql     []string // flags only the SQL takes
 		records bool     // rows in no particular order
 	}
@@ -69,7 +61,8 @@ func TestSQLOnDuckDB(t *testing.T) {
 		{flags: []string{"--count", "--where", "status nodata or status skipdata or not tcp"}},
 		{flags: []string{"--count", "--where", "not (src port 443 or packets <= 3) and start >= 2026-11-24T11:30:00Z"}},
 		{flags: []string{"--count", "--since", "2026-11-24T11:20:00Z", "--until", "2026-11-24T12:05:00Z"}},
-		{flags: []string{"--count", "--since", "2026-11-24T12:00:00Z"}, text: edge, sql: []string{"--flowlog", "edge"}},
+		{flags: []string{"--count", "--since", "2026-11-24T12:00:00Z"}, text: edge,
+			parquet: []string{filepath.Join(export, "flowlog=edge")}, sql: []string{"--flowlog", "edge"}},
 		{flags: []string{"--group-by", "srcaddr", "--top", "10", "--sort", "bytes"}},
 		{flags: []string{"--group-by", "srcaddr/24", "--top", "15"}},
 		{flags: []string{"--group-by", "dstaddr/13/61,dstport", "--top", "20", "--sort", "packets"}},
@@ -83,11 +76,20 @@ func TestSQLOnDuckDB(t *testing.T) {
 	files := []string{ddlFile}
 	wants, sqls := make([]string, len(questions)), make([]string, len(questions))
 	for i, q := range questions {
-		sources := q.text
-		if sources == nil {
-			sources = []string{logs}
+		text, parquet := q.text, q.parquet
+		if text == nil {
+			text, parquet = []string{logs}, []string{export}
 		}
-		wants[i] = runFlowlog(t, append(append([]string{"query", "-o", "csv"}, q.flags...), sources...)...)
+		wants[i] = runFlowlog(t, append(append([]string{"query", "-o", "csv"}, q.flags...), text...)...)
+		// flowlog reads its export back with the same answers (records in
+		// the export's order, by start).
+		got, want := runFlowlog(t, append(append([]string{"query", "-o", "csv"}, q.flags...), parquet...)...), wants[i]
+		if q.records {
+			got, want = sortedLines(got), sortedLines(want)
+		}
+		if got != want {
+			t.Errorf("%s: flowlog answered on the Parquet\n%s\nand on the text\n%s", strings.Join(q.flags, " "), got, want)
+		}
 		sqls[i] = runFlowlog(t, append(append([]string{"query", "--sql", "duckdb"}, q.flags...), q.sql...)...)
 		files = append(files, filepath.Join(work, "query"+strconv.Itoa(i)+".sql"))
 		writeFile(t, files[i+1], sqls[i])
@@ -167,91 +169,6 @@ func duckQuery(t *testing.T, duck duckDB, files ...string) string {
 		t.Fatalf("node sql.mjs %s: %v\n%s", strings.Join(files, " "), err, stderr)
 	}
 	return string(out)
-}
-
-// exportWithDuckDB writes the records of the objects in logs in the
-// export layout (docs/beyond-one-machine.md): flowlog=NAME/date=/hour=
-// folders of Parquet files sorted by start, addresses also as 16 bytes.
-// Go reads the text and writes the columns as CSV; DuckDB writes the
-// Parquet. It stands in for 'flowlog export', and checks the layout the
-// SQL is written for independently of it.
-func exportWithDuckDB(t *testing.T, duck duckDB, logs, dir, csvFile string) {
-	t.Helper()
-	objects, err := filepath.Glob(filepath.Join(logs, "*.log.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(csvFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"version", "account_id", "interface_id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol",
-		"packets", "bytes", "start", "end", "action", "log_status", "srcaddr_bin", "dstaddr_bin", "flowlog", "date", "hour"})
-	for _, obj := range objects {
-		name := filepath.Base(obj)
-		name = name[:strings.LastIndex(name, "-")]
-		gz, err := os.Open(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(gz)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(zr)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) != 14 || fields[0] == "version" {
-				continue
-			}
-			row := make([]string, 0, 19)
-			for _, v := range fields {
-				if v == "-" {
-					v = ""
-				}
-				row = append(row, v)
-			}
-			for _, a := range fields[3:5] {
-				b := ""
-				if addr, err := netip.ParseAddr(a); err == nil {
-					b16 := addr.As16()
-					b = hex.EncodeToString(b16[:])
-				}
-				row = append(row, b)
-			}
-			start, err := strconv.ParseInt(fields[10], 10, 64)
-			if err != nil {
-				t.Fatalf("%s: start %q", obj, fields[10])
-			}
-			ts := time.Unix(start, 0).UTC()
-			row = append(row, name, ts.Format("2006-01-02"), ts.Format("15"))
-			w.Write(row)
-		}
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
-		gz.Close()
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	copySQL := filepath.Join(filepath.Dir(csvFile), "export.sql")
-	writeFile(t, copySQL, `COPY (
-  SELECT CAST(version AS INTEGER) AS version, account_id, interface_id, srcaddr, dstaddr,
-    from_hex(srcaddr_bin) AS srcaddr_bin, from_hex(dstaddr_bin) AS dstaddr_bin,
-    CAST(srcport AS INTEGER) AS srcport, CAST(dstport AS INTEGER) AS dstport, CAST(protocol AS INTEGER) AS protocol,
-    CAST(packets AS BIGINT) AS packets, CAST(bytes AS BIGINT) AS bytes,
-    CAST(start AS BIGINT) AS start, CAST("end" AS BIGINT) AS "end", action, log_status,
-    flowlog, "date", "hour"
-  FROM read_csv('`+csvFile+`', header = true, all_varchar = true)
-  ORDER BY start
-) TO '`+dir+`' (FORMAT parquet, PARTITION_BY (flowlog, "date", "hour"), COMPRESSION zstd);
-SELECT 1 AS done;
-`)
-	duckQuery(t, duck, copySQL)
 }
 
 // runFlowlog runs flowlog in-process and returns its standard output.

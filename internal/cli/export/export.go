@@ -27,6 +27,7 @@ type Options struct {
 	To           string
 	Since, Until string
 	SkipInvalid  bool
+	DDL          string // --ddl DIALECT: print the table definition instead
 }
 
 // NewCmdExport builds the command; runF, when not nil, runs instead of
@@ -59,6 +60,9 @@ record is ever written twice. 'flowlog query' reads the result back.`,
   flowlog query ./lake --since 2026-11-24T13:00:00Z --until 2026-11-24T14:00:00Z --action REJECT --count`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Sources = args
+			if opts.DDL != "" {
+				return ddlRun(opts)
+			}
 			switch {
 			case opts.To == "":
 				return cmdutil.UsageErrorf("--to is required: the folder or s3://BUCKET[/PREFIX] to write Parquet into")
@@ -77,6 +81,7 @@ record is ever written twice. 'flowlog query' reads the result back.`,
 	fl.StringVar(&opts.Until, "until", "", "only objects that can hold records at or before `TIME`")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "export the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	fl.StringVar(&opts.DDL, "ddl", "", "print the definition of a table over the export at --to, in `DIALECT`: duckdb, trino, athena or spark, instead of exporting")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	cmd.MarkFlagDirname("to")
 	return cmd
