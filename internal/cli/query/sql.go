@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/sqlgen"
 )
 
@@ -49,12 +50,13 @@ func sqlRun(opts *Options) error {
 	}
 	opts.Spec.Since, opts.Spec.Until = window.Since, window.Until
 	sql, err := sqlgen.Query(d, from, opts.Spec, opts.FlowLogs)
-	var untranslatable *sqlgen.UntranslatableError
-	if errors.As(err, &untranslatable) {
-		return cmdutil.UsageErrorf("%v", err)
-	}
-	if err != nil {
+	var specErr *query.SpecError
+	switch {
+	case errors.As(err, &specErr):
 		return err
+	case err != nil:
+		// The question is fine but has no SQL over the exported table.
+		return cmdutil.UsageErrorf("%v", err)
 	}
 	if d == sqlgen.Athena && len(opts.FlowLogs) == 0 {
 		fmt.Fprintln(f.IO.ErrOut, "flowlog: the Athena table of 'flowlog export --ddl athena' projects the flowlog partition from the query: add --flowlog NAME")
