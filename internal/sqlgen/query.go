@@ -179,6 +179,10 @@ func (d Dialect) groupBy(plan *query.Plan, from, where string) (string, error) {
 }
 
 func (d Dialect) groupKey(k query.GroupKey, name string) (groupSQL, error) {
+	if k != (query.GroupKey{Field: k.Field, Bits4: k.Bits4, Bits6: k.Bits6}) {
+		// A kind of key this package does not know yet.
+		return groupSQL{}, fmt.Errorf("%s cannot be written as SQL for the exported table", k.Name())
+	}
 	col, err := d.column(k.Field)
 	if err != nil {
 		return groupSQL{}, err

@@ -59,7 +59,11 @@ func (d Dialect) where(n expr.Node) (string, error) {
 	case expr.StatusTerm:
 		return "log_status = " + d.str(n.Status.String()), nil
 	case expr.IDTerm:
-		return d.ident(n.Field.String()) + " = " + d.str(n.ID), nil
+		col, err := d.column(n.Field)
+		if err != nil {
+			return "", &UntranslatableError{Term: n.Field.String() + " " + n.ID}
+		}
+		return col + " = " + d.str(n.ID), nil
 	case expr.Unknown:
 		return "", &UntranslatableError{Term: n.Term}
 	}
