@@ -281,6 +281,8 @@ per_group() {
 }
 
 for c in default internet small; do
+	# PARQUET alone needs only the default corpus.
+	[ "$c" = default ] || [ "${LOCAL:-1}" = 1 ] || [ "$use_minio" = 1 ] || continue
 	make_corpus "$c"
 done
 echo "$(nproc) CPUs, $threads threads; $(go version | cut -d' ' -f3)$([ "$use_duckdb" = 1 ] && echo ", DuckDB $(cd "$duckdb_dir" && node -p 'require("./node_modules/@duckdb/node-api/package.json").version')")"
@@ -288,6 +290,55 @@ if [ "${LOCAL:-1}" = 1 ]; then
 	for c in default internet small; do
 		bench "$c"
 	done
+fi
+
+# bench_parquet: the default corpus exported to Parquet (flowlog export),
+# and a time-window count and a verdict count on the export against the
+# same queries on the gzip text, in turns; the answers must agree.
+bench_parquet() {
+	local dir="$corpora/default" lake="$work/lake"
+	echo
+	echo "== the default corpus exported to Parquet"
+	local start end
+	start=$(date +%s.%N)
+	"$flowlog" export "$dir" --to "$lake" 2>"$work/export.log"
+	end=$(date +%s.%N)
+	echo "export: $(cat "$work/export.log") in $(echo "$end - $start" | bc -l | awk '{printf "%.1f", $1}') s"
+	echo "gzip text $(du -sh "$dir" | cut -f1), Parquet $(du -sh "$lake" | cut -f1)"
+	rm -rf "$work/lake2"
+	echo "peak memory of flowlog export DIR --to LAKE: $(peak "$flowlog" export "$dir" --to "$work/lake2") MiB"
+	rm -rf "$work/lake2"
+
+	local window=(--since 2026-11-01T06:00:00Z --until 2026-11-01T11:59:59Z --count)
+	local verdict=(--action REJECT --count)
+	local q want got
+	for q in window verdict; do
+		local -n args="$q"
+		want="$("$flowlog" query "$dir" "${args[@]}")"
+		got="$("$flowlog" query "$lake" "${args[@]}")"
+		if [ "$want" != "$got" ]; then
+			echo "MISMATCH: $q count: $want on the gzip text, $got on the Parquet" >&2
+			exit 1
+		fi
+		echo "$q count: $got on both"
+	done
+	local gw=() pw=() gv=() pv=() w
+	for round in $(seq 0 "$runs"); do
+		w=$(wall "$flowlog" query "$dir" "${window[@]}") && [ "$round" -gt 0 ] && gw+=("$w")
+		w=$(wall "$flowlog" query "$lake" "${window[@]}") && [ "$round" -gt 0 ] && pw+=("$w")
+		w=$(wall "$flowlog" query "$dir" "${verdict[@]}") && [ "$round" -gt 0 ] && gv+=("$w")
+		w=$(wall "$flowlog" query "$lake" "${verdict[@]}") && [ "$round" -gt 0 ] && pv+=("$w")
+	done
+	local gwm pwm gvm pvm
+	gwm=$(median "${gw[@]}") pwm=$(median "${pw[@]}") gvm=$(median "${gv[@]}") pvm=$(median "${pv[@]}")
+	row "flowlog query DIR ${window[*]}" "$gwm" ""
+	row "flowlog query LAKE ${window[*]}" "$pwm" ""
+	row "flowlog query DIR ${verdict[*]}" "$gvm" ""
+	row "flowlog query LAKE ${verdict[*]}" "$pvm" ""
+	echo "Parquet vs gzip text: window count $(ratio "$gwm" "$pwm")x faster, verdict count $(ratio "$gvm" "$pvm")x faster (target >= 5x)"
+}
+if [ "${PARQUET:-1}" = 1 ]; then
+	bench_parquet
 fi
 
 [ "$use_minio" = 1 ] || exit 0

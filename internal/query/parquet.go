@@ -76,6 +76,16 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 // readerAt gives random access to an input: a file as it is, any other
 // stream read whole into memory or, past spoolInMemory, a temporary file.
 func (rd *reader) readerAt(rc io.ReadCloser) (io.ReaderAt, int64, func(), error) {
+	if body, ok := rc.(*aheadBody); ok {
+		if body.err == nil && (body.eof || body.rc == nil) {
+			// Read ahead whole: the bytes are all there.
+			whole := body.buf.Bytes()
+			return bytes.NewReader(whole), int64(len(whole)), func() {}, nil
+		}
+		if body.err == nil {
+			rc = body.rc // a file underneath reads at random as well
+		}
+	}
 	if f, ok := rc.(interface {
 		io.ReaderAt
 		Stat() (fs.FileInfo, error)

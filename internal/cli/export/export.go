@@ -27,6 +27,7 @@ type Options struct {
 	To           string
 	Since, Until string
 	SkipInvalid  bool
+	BatchRecords int    // hidden --batch-records: records a batch converts before it commits
 	DDL          string // --ddl DIALECT: print the table definition instead
 }
 
@@ -81,6 +82,8 @@ record is ever written twice. 'flowlog query' reads the result back.`,
 	fl.StringVar(&opts.Until, "until", "", "only objects that can hold records at or before `TIME`")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "export the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	fl.IntVar(&opts.BatchRecords, "batch-records", 0, "commit to the manifest after about `N` records (default 1048576)")
+	fl.MarkHidden("batch-records") // for tests that interrupt an export between batches
 	fl.StringVar(&opts.DDL, "ddl", "", "print the definition of a table over the export at --to, in `DIALECT`: duckdb, trino, athena or spark, instead of exporting")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	cmd.MarkFlagDirname("to")
@@ -106,6 +109,8 @@ func exportRun(ctx context.Context, opts *Options) error {
 	stats, err := export.Run(ctx, target, sources.ObjectSets(), export.Options{
 		Window:      window,
 		SkipInvalid: opts.SkipInvalid,
+		CommitRows:  opts.BatchRecords,
+		MaxRows:     min(opts.BatchRecords, 1<<18),
 		Listed:      func(n int) { bar = cmdutil.NewProgress(f.IO, n, false) },
 		Done:        func() { bar.Done(0) },
 	})

@@ -45,8 +45,11 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Read flow log records from files, folders or standard input, keep those that
 match every filter, and print them, count them, or group them.
 
-A SOURCE is a file (gzip or plain text), a folder (searched for *.log.gz and
-*.log files, read in name order), or - for standard input. With no SOURCE and
+A SOURCE is a file (gzip or plain text, or Parquet), a folder (searched for
+*.log.gz, *.log and *.parquet files, read in name order), or - for standard
+input. Parquet is flowlog export's (see 'flowlog export') or AWS's; its
+partitions outside --since/--until and its row groups that cannot match the
+window or --action are not read. With no SOURCE and
 records piped in, standard input is read.
 
 Filters combine with AND; a flag given twice, or with a comma list, matches
