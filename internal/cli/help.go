@@ -19,6 +19,7 @@ func helpTopics() []*cobra.Command {
 		{"configuration", "configuration.md", "Settings, environment variables, the config file and the database"},
 		{"retention", "retention.md", "Keeping buckets healthy: lifecycle rules, pruning, the bucket check"},
 		{"questions", "questions.md", "Ten questions people ask of flow logs, and the commands that answer them"},
+		{"serve", "serve.md", "flowlog serve: the Cloud API's flow log endpoints, locally"},
 		{"beyond-one-machine", "beyond-one-machine.md", "The exported Parquet table, and SQL for DuckDB, Trino, Athena and Spark"},
 	}
 	var cmds []*cobra.Command

@@ -28,6 +28,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/query"
 	"github.com/flowlog/flowlog/internal/cli/replace"
 	"github.com/flowlog/flowlog/internal/cli/retention"
+	servecmd "github.com/flowlog/flowlog/internal/cli/serve"
 	"github.com/flowlog/flowlog/internal/cli/simulate"
 	"github.com/flowlog/flowlog/internal/cli/version"
 	"github.com/flowlog/flowlog/internal/config"
@@ -132,6 +133,7 @@ one flow log per resource, no change after creation.`,
 		get.NewCmdGet(f, nil),
 		delete.NewCmdDelete(f, nil),
 		replace.NewCmdReplace(f, nil),
+		servecmd.NewCmdServe(f, nil),
 	} {
 		cmd.GroupID = "config"
 		root.AddCommand(cmd)

@@ -83,6 +83,7 @@ func TestScripts(t *testing.T) {
 			"faultproxy":   cmdFaultProxy,
 			"tmpfs":        cmdTmpfs,
 			"waitlines":    cmdWaitLines,
+			"http":         cmdHTTP,
 		},
 	})
 }

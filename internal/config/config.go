@@ -49,7 +49,39 @@ type Settings struct {
 	// when no object storage is configured: FLOWLOG_STORAGE_ROOT,
 	// storage-root:, else $XDG_DATA_HOME/flowlog/buckets; absolute.
 	StorageRoot string
+
+	// Serve is what 'flowlog serve' asks of its clients.
+	Serve ServeAuth
 }
+
+// ServeAuth is the credentials 'flowlog serve' requires: a Bearer token
+// (FLOWLOG_SERVE_TOKEN, serve-token:), HTTP Basic (FLOWLOG_SERVE_USERNAME
+// and FLOWLOG_SERVE_PASSWORD, serve-username: and serve-password:), or
+// both. There are no flags: a secret on the command line is visible to
+// every user of the machine.
+type ServeAuth struct {
+	Token    Secret
+	Username string
+	Password Secret
+}
+
+// Secret is a setting that must never be printed: fmt shows it as
+// "[redacted]" (or "" when unset), so a stray %v of a Settings cannot leak
+// it. Compare or use the value with string(s).
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from printing the value too.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// MarshalText keeps encoders (JSON, YAML) from writing the value.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // StorageConfigured reports whether the user said where object storage is;
 // if not, buckets are folders under StorageRoot.
@@ -127,6 +159,9 @@ func (s *Settings) fields() []field {
 		{setting{key: "ec2-metadata", profile: true, file: true}, &s.EC2Metadata},
 		{setting{key: "debug", flag: true, file: true}, &s.Debug},
 		{setting{key: "storage-root", file: true, path: true, def: defaultStorageRoot}, &s.StorageRoot},
+		{setting{key: "serve-token", file: true}, &s.Serve.Token},
+		{setting{key: "serve-username", file: true}, &s.Serve.Username},
+		{setting{key: "serve-password", file: true}, &s.Serve.Password},
 	}
 }
 
@@ -157,6 +192,10 @@ func Load(flags, env Lookup) (*Settings, error) {
 		switch dst := f.dst.(type) {
 		case *string:
 			*dst, _, err = r.text(f.setting)
+		case *Secret:
+			var v string
+			v, _, err = r.text(f.setting)
+			*dst = Secret(v)
 		case *bool:
 			*dst, err = r.boolean(f.setting)
 		case *time.Duration:

@@ -135,6 +135,21 @@ func TestPrecedence(t *testing.T) {
 			fileLevel:    {{"buckets", filepath.Join(fileDir, "buckets")}, {"/abs/file", "/abs/file"}},
 			defaultLevel: {{"", filepath.Join(dataHome, "flowlog", "buckets")}},
 		}},
+		{"serve-token", func(s *Settings) any { return string(s.Serve.Token) }, map[level][2]value{
+			envLevel:     {str("env-a"), str("env-b")},
+			fileLevel:    {str("file-a"), str("file-b")},
+			defaultLevel: {str("")},
+		}},
+		{"serve-username", func(s *Settings) any { return s.Serve.Username }, map[level][2]value{
+			envLevel:     {str("env-a"), str("env-b")},
+			fileLevel:    {str("file-a"), str("file-b")},
+			defaultLevel: {str("")},
+		}},
+		{"serve-password", func(s *Settings) any { return string(s.Serve.Password) }, map[level][2]value{
+			envLevel:     {str("env-a"), str("env-b")},
+			fileLevel:    {str("file-a"), str("file-b")},
+			defaultLevel: {str("")},
+		}},
 	}
 
 	for _, sp := range specs {
@@ -423,5 +438,26 @@ func TestLoadWithoutHome(t *testing.T) {
 	s, err = Load(vars{}.lookup, vars{"XDG_DATA_HOME": "/data"}.lookup)
 	if err != nil || s.DBPath != "/data/flowlog/flowlog.db" {
 		t.Errorf("with XDG_DATA_HOME: %+v, %v", s, err)
+	}
+}
+
+// TestSecretNeverPrinted formats settings holding serve credentials every
+// way a careless log line might, and expects no secret in any of them.
+func TestSecretNeverPrinted(t *testing.T) {
+	s := Settings{Serve: ServeAuth{Token: "tok-3f9a8b", Username: "alice", Password: "pw-77c2e1"}}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		out := fmt.Sprintf(format, s) + fmt.Sprintf(format, s.Serve) + fmt.Sprintf(format, s.Serve.Token)
+		for _, secret := range []string{"tok-3f9a8b", "pw-77c2e1"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s shows %s: %s", format, secret, out)
+			}
+		}
+	}
+	b, err := s.Serve.Token.MarshalText()
+	if err != nil || strings.Contains(string(b), "tok-3f9a8b") {
+		t.Errorf("MarshalText = %q, %v", b, err)
+	}
+	if string(s.Serve.Token) != "tok-3f9a8b" {
+		t.Errorf("string(Token) = %q, want the value", s.Serve.Token)
 	}
 }
