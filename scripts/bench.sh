@@ -73,15 +73,7 @@ go build -o "$work/faultproxy" ./internal/objstore/miniotest/faultproxy
 flowlog="$work/flowlog"
 
 if [ "$use_duckdb" = 1 ]; then
-	# npm ci installs exactly the versions of package-lock.json, once.
-	duckdb_dir="${XDG_CACHE_HOME:-$HOME/.cache}/flowlog/duckdb"
-	mkdir -p "$duckdb_dir"
-	if ! cmp -s scripts/duckdb/package-lock.json "$duckdb_dir/package-lock.json" ||
-		[ ! -d "$duckdb_dir/node_modules/@duckdb/node-api" ]; then
-		echo "installing @duckdb/node-api into $duckdb_dir" >&2
-		cp scripts/duckdb/package.json scripts/duckdb/package-lock.json "$duckdb_dir/"
-		(cd "$duckdb_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
-	fi
+	duckdb_dir="$(scripts/install-duckdb.sh)"
 	# Node resolves packages from the script's folder, so the script runs
 	# from beside node_modules.
 	cp scripts/duckdb/query.mjs "$duckdb_dir/"

@@ -27,7 +27,8 @@ type Options struct {
 	To           string
 	Since, Until string
 	SkipInvalid  bool
-	BatchRecords int // hidden --batch-records: records a batch converts before it commits
+	BatchRecords int    // hidden --batch-records: records a batch converts before it commits
+	DDL          string // --ddl DIALECT: print the table definition instead
 }
 
 // NewCmdExport builds the command; runF, when not nil, runs instead of
@@ -60,6 +61,9 @@ record is ever written twice. 'flowlog query' reads the result back.`,
   flowlog query ./lake --since 2026-11-24T13:00:00Z --until 2026-11-24T14:00:00Z --action REJECT --count`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Sources = args
+			if opts.DDL != "" {
+				return ddlRun(opts)
+			}
 			switch {
 			case opts.To == "":
 				return cmdutil.UsageErrorf("--to is required: the folder or s3://BUCKET[/PREFIX] to write Parquet into")
@@ -80,6 +84,7 @@ record is ever written twice. 'flowlog query' reads the result back.`,
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "export the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.IntVar(&opts.BatchRecords, "batch-records", 0, "commit to the manifest after about `N` records (default 1048576)")
 	fl.MarkHidden("batch-records") // for tests that interrupt an export between batches
+	fl.StringVar(&opts.DDL, "ddl", "", "print the definition of a table over the export at --to, in `DIALECT`: duckdb, trino, athena or spark, instead of exporting")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	cmd.MarkFlagDirname("to")
 	return cmd

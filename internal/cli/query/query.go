@@ -39,6 +39,7 @@ type Options struct {
 	TZ                 string   // --tz
 	Sources            []string // SOURCE...
 	MMDB               []string // --mmdb
+	SQL, Table         string   // --sql DIALECT, --table NAME
 }
 
 // NewCmdQuery builds the command; runF, when not nil, runs instead of
@@ -85,13 +86,21 @@ Conversations: --group-by conversation folds the records of both directions
 of a 5-tuple into one row, with the packets and bytes each side sent
 (client_packets, client_bytes, server_packets, server_bytes). The server is
 the side with the lower port (a well-known port is below any ephemeral one);
-with equal ports, as for ICMP, the lower address is the client.`,
+with equal ports, as for ICMP, the lower address is the client.
+
+
+--sql DIALECT prints, instead of an answer, the SQL that asks the same of the
+table 'flowlog export' writes, for duckdb, trino, athena or spark: --table
+names the table (default flowlogs); for duckdb a SOURCE may name the export's
+folder or s3:// location; --flowlog names flow logs by name. See 'flowlog help
+beyond-one-machine'.`,
 		Example: `  flowlog query ./logs --action REJECT
   flowlog query ./logs --dst-port 22,3389 --since 6h -o ndjson | jq .srcaddr
   flowlog query ./logs --where 'proto tcp and bytes > 1M and not src net 10.0.0.0/8'
   flowlog query ./logs --group-by srcaddr --top 10 --sort bytes
   flowlog query ./logs --group-by time/1h,action --fill --sort bytes
   flowlog query ./logs --group-by conversation --top 10 --sort bytes
+  flowlog query --sql athena --flowlog web --since 7d --group-by srcaddr/24 --top 10
   zcat obj.log.gz | flowlog query --count --action reject`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Sources = args
@@ -120,12 +129,15 @@ with equal ports, as for ICMP, the lower address is the client.`,
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
+	fl.StringVar(&opts.SQL, "sql", "", "print the SQL that asks the same of the exported table, in `DIALECT`: duckdb, trino, athena or spark")
+	fl.StringVar(&opts.Table, "table", "", "with --sql, the `TABLE` to read (default flowlogs, as 'flowlog export --ddl' names it)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
 	for flag, values := range map[string][]string{
 		"fields":   append([]string{"all"}, slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames())...),
 		"group-by": slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames(), []string{"time/10m", "time/1h", "time/1d", "conversation"}),
+		"sql":      {"duckdb", "trino", "athena", "spark"},
 	} {
 		if err := cmd.RegisterFlagCompletionFunc(flag, cmdutil.CompleteList(values...)); err != nil {
 			panic(err)
@@ -135,6 +147,9 @@ with equal ports, as for ICMP, the lower address is the client.`,
 }
 
 func queryRun(ctx context.Context, opts *Options) error {
+	if opts.SQL != "" {
+		return sqlRun(opts)
+	}
 	f := opts.Factory
 	window, err := cmdutil.ParseWindow(opts.Since, opts.Until, f.Now())
 	if err != nil {
