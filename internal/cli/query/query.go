@@ -88,7 +88,6 @@ of a 5-tuple into one row, with the packets and bytes each side sent
 the side with the lower port (a well-known port is below any ephemeral one);
 with equal ports, as for ICMP, the lower address is the client.
 
-
 --sql DIALECT prints, instead of an answer, the SQL that asks the same of the
 table 'flowlog export' writes, for duckdb, trino, athena or spark: --table
 names the table (default flowlogs); for duckdb a SOURCE may name the export's
