@@ -73,15 +73,7 @@ go build -o "$work/faultproxy" ./internal/objstore/miniotest/faultproxy
 flowlog="$work/flowlog"
 
 if [ "$use_duckdb" = 1 ]; then
-	# npm ci installs exactly the versions of package-lock.json, once.
-	duckdb_dir="${XDG_CACHE_HOME:-$HOME/.cache}/flowlog/duckdb"
-	mkdir -p "$duckdb_dir"
-	if ! cmp -s scripts/duckdb/package-lock.json "$duckdb_dir/package-lock.json" ||
-		[ ! -d "$duckdb_dir/node_modules/@duckdb/node-api" ]; then
-		echo "installing @duckdb/node-api into $duckdb_dir" >&2
-		cp scripts/duckdb/package.json scripts/duckdb/package-lock.json "$duckdb_dir/"
-		(cd "$duckdb_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
-	fi
+	duckdb_dir="$(scripts/install-duckdb.sh)"
 	# Node resolves packages from the script's folder, so the script runs
 	# from beside node_modules.
 	cp scripts/duckdb/query.mjs "$duckdb_dir/"
@@ -289,6 +281,8 @@ per_group() {
 }
 
 for c in default internet small; do
+	# PARQUET alone needs only the default corpus.
+	[ "$c" = default ] || [ "${LOCAL:-1}" = 1 ] || [ "$use_minio" = 1 ] || continue
 	make_corpus "$c"
 done
 echo "$(nproc) CPUs, $threads threads; $(go version | cut -d' ' -f3)$([ "$use_duckdb" = 1 ] && echo ", DuckDB $(cd "$duckdb_dir" && node -p 'require("./node_modules/@duckdb/node-api/package.json").version')")"
@@ -296,6 +290,67 @@ if [ "${LOCAL:-1}" = 1 ]; then
 	for c in default internet small; do
 		bench "$c"
 	done
+fi
+
+# bench_parquet: the default corpus exported to Parquet (flowlog export),
+# and a time-window count and a verdict count on the export against the
+# same queries on the gzip text, in turns; the answers must agree.
+bench_parquet() {
+	local dir="$corpora/default" lake="$work/lake"
+	echo
+	echo "== the default corpus exported to Parquet"
+	local start end
+	start=$(date +%s.%N)
+	"$flowlog" export "$dir" --to "$lake" 2>"$work/export.log"
+	end=$(date +%s.%N)
+	echo "export: $(cat "$work/export.log") in $(echo "$end - $start" | bc -l | awk '{printf "%.1f", $1}') s"
+	echo "gzip text $(du -sh "$dir" | cut -f1), Parquet $(du -sh "$lake" | cut -f1)"
+	rm -rf "$work/lake2"
+	echo "peak memory of flowlog export DIR --to LAKE: $(peak "$flowlog" export "$dir" --to "$work/lake2") MiB"
+	rm -rf "$work/lake2"
+
+	local window=(--since 2026-11-01T06:00:00Z --until 2026-11-01T11:59:59Z --count)
+	local verdict=(--action REJECT --count)
+	local q want got
+	for q in window verdict; do
+		local check=("${window[@]}")
+		[ "$q" = verdict ] && check=("${verdict[@]}")
+		want="$("$flowlog" query "$dir" "${check[@]}")"
+		got="$("$flowlog" query "$lake" "${check[@]}")"
+		if [ "$want" != "$got" ]; then
+			echo "MISMATCH: $q count: $want on the gzip text, $got on the Parquet" >&2
+			exit 1
+		fi
+		echo "$q count: $got on both"
+	done
+	# Wall time, and CPU time (user + system) beside it: on a machine
+	# shared with other work, wall times of short runs are mostly waiting.
+	local gw=() pw=() gv=() pv=() gwc=() pwc=() gvc=() pvc=()
+	for round in $(seq 0 "$runs"); do
+		for q in gw pw gv pv; do
+			local src="$dir" args=("${window[@]}")
+			case "$q" in p*) src="$lake" ;; esac
+			case "$q" in *v) args=("${verdict[@]}") ;; esac
+			/usr/bin/time -f '%e %U %S' -o "$work/time" "$flowlog" query "$src" "${args[@]}" >/dev/null 2>&1
+			if [ "$round" -gt 0 ]; then
+				eval "$q+=(\"\$(awk '{print \$1}' \"\$work/time\")\")"
+				eval "${q}c+=(\"\$(awk '{print \$2 + \$3}' \"\$work/time\")\")"
+			fi
+		done
+	done
+	local gwm pwm gvm pvm gwcm pwcm gvcm pvcm
+	gwm=$(median "${gw[@]}") pwm=$(median "${pw[@]}") gvm=$(median "${gv[@]}") pvm=$(median "${pv[@]}")
+	gwcm=$(median "${gwc[@]}") pwcm=$(median "${pwc[@]}") gvcm=$(median "${gvc[@]}") pvcm=$(median "${pvc[@]}")
+	row "command (median of $runs)" "seconds" "CPU seconds"
+	row "flowlog query DIR ${window[*]}" "$gwm" "$gwcm"
+	row "flowlog query LAKE ${window[*]}" "$pwm" "$pwcm"
+	row "flowlog query DIR ${verdict[*]}" "$gvm" "$gvcm"
+	row "flowlog query LAKE ${verdict[*]}" "$pvm" "$pvcm"
+	echo "Parquet vs gzip text, wall: window count $(ratio "$gwm" "$pwm")x faster, verdict count $(ratio "$gvm" "$pvm")x faster (target >= 5x)"
+	echo "Parquet vs gzip text, CPU:  window count $(ratio "$gwcm" "$pwcm")x less, verdict count $(ratio "$gvcm" "$pvcm")x less"
+}
+if [ "${PARQUET:-1}" = 1 ]; then
+	bench_parquet
 fi
 
 [ "$use_minio" = 1 ] || exit 0

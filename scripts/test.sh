@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
-# (a MinIO server binary for the S3 tests, cached under ~/.cache/flowlog;
-# Debian's chromium for the report's browser tests),
+# (a MinIO server binary for the S3 tests and DuckDB's Node package for the
+# SQL tests, cached under ~/.cache/flowlog; Debian's chromium for the
+# report's browser tests),
 # checks formatting and vet, and runs every test with the race detector;
 # then the record and query tests again with the processor's vector
 # instructions switched off, so the portable paths are tested too.
@@ -31,6 +32,10 @@ if [ -z "${FLOWLOG_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
 fi
 export FLOWLOG_REQUIRE_CHROMIUM=1
 echo "    chromium: ${FLOWLOG_CHROMIUM:-$(command -v chromium)}"
+FLOWLOG_DUCKDB="$(scripts/install-duckdb.sh)"
+export FLOWLOG_DUCKDB
+export FLOWLOG_REQUIRE_DUCKDB=1
+echo "    duckdb: $FLOWLOG_DUCKDB"
 
 echo "==> gofmt"
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"

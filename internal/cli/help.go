@@ -21,6 +21,7 @@ func helpTopics() []*cobra.Command {
 		{"retention", "retention.md", "Keeping buckets healthy: lifecycle rules, pruning, the bucket check"},
 		{"questions", "questions.md", "Questions people ask of flow logs, and the commands that answer them"},
 		{"serve", "serve.md", "flowlog serve: the Cloud API's flow log endpoints, locally"},
+		{"beyond-one-machine", "beyond-one-machine.md", "The exported Parquet table, and SQL for DuckDB, Trino, Athena and Spark"},
 	}
 	var cmds []*cobra.Command
 	for _, t := range topics {

@@ -20,6 +20,7 @@ import (
 	"github.com/flowlog/flowlog/internal/cli/create"
 	"github.com/flowlog/flowlog/internal/cli/delete"
 	"github.com/flowlog/flowlog/internal/cli/diff"
+	"github.com/flowlog/flowlog/internal/cli/export"
 	"github.com/flowlog/flowlog/internal/cli/fetch"
 	"github.com/flowlog/flowlog/internal/cli/get"
 	"github.com/flowlog/flowlog/internal/cli/inplace"
@@ -150,6 +151,7 @@ API instead (see 'flowlog help configuration').`,
 		diff.NewCmdDiff(f, nil),
 		simulate.NewCmdSimulate(f, nil),
 		fetch.NewCmdFetch(f, nil),
+		export.NewCmdExport(f, nil),
 		prune.NewCmdPrune(f, nil),
 		retention.NewCmdRetention(f),
 		bucket.NewCmdBucket(f),

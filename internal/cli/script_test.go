@@ -443,10 +443,14 @@ func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdWaitFiles waits until FOLDER holds at least N files matching *.log.gz:
-// "waitfiles FOLDER N".
+// "waitfiles FOLDER N [SUFFIX]" (default .log.gz).
 func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: waitfiles folder n")
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: waitfiles folder n [suffix]")
+	}
+	suffix := ".log.gz"
+	if len(args) == 3 {
+		suffix = args[2]
 	}
 	n, err := strconv.Atoi(args[1])
 	ts.Check(err)
@@ -455,7 +459,7 @@ func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
 	waitUntil(ts, fmt.Sprintf("waitfiles: %d files in %s", n, args[0]), 2*time.Millisecond, func() bool {
 		count := 0
 		filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log.gz") {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, suffix) {
 				count++
 			}
 			return nil

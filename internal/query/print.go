@@ -76,6 +76,7 @@ func (q *Query) Print(ctx context.Context, fields record.FieldSet, newEncode New
 				return ctx.Err()
 			}
 			defer close(outs[i])
+			rd.line = fields == 0 // raw output prints the record's line
 			encode := encoders[rd.slot]
 			if encode == nil {
 				encode = newEncode()

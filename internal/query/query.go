@@ -18,6 +18,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlog/flowlog/internal/filter/expr"
+	"github.com/flowlog/flowlog/internal/parquetio"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -49,6 +50,10 @@ type Query struct {
 	// Progress, when set, is called after each input is read, from the
 	// worker that read it.
 	Progress func(bytesRead int64)
+	// Bounds are what Filter requires of every record, as far as Parquet
+	// statistics can check it: row groups outside them are not read. The
+	// zero value skips nothing.
+	Bounds parquetio.Bounds
 }
 
 // Stats describe a finished run, for --stats.
@@ -90,6 +95,11 @@ type reader struct {
 	sc      *record.Scanner
 	stats   Stats
 	counter countingReader
+	pq      parquetio.Reader
+	line    bool // Parquet records need their text form (raw output)
+	// countOnly: visit does nothing but count, so a Parquet row group
+	// whose statistics put every record in exact Bounds needs no decoding.
+	countOnly bool
 }
 
 func newReader(q *Query, need record.FieldSet) *reader {
@@ -148,6 +158,9 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 	rd.raw.Reset(&rd.counter)
 
 	var text io.Reader = rd.raw
+	if magic, _ := rd.raw.Peek(4); string(magic) == "PAR1" {
+		return rd.readParquet(ctx, in, rc, visit)
+	}
 	magic, _ := rd.raw.Peek(2)
 	compressed := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
 	if compressed {
@@ -296,6 +309,7 @@ func sumStats(readers []*reader, start time.Time) Stats {
 func (q *Query) Count(ctx context.Context) (int64, Stats, error) {
 	start := time.Now()
 	readers, err := q.forEachInput(ctx, q.need(0), false, func(rd *reader, i int) error {
+		rd.countOnly = true // a Parquet row group wholly in Bounds is counted, not decoded
 		return rd.read(ctx, q.Inputs[i], func(*record.Record) bool { return true })
 	})
 	stats := sumStats(readers, start)

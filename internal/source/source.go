@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
+	"github.com/flowlog/flowlog/internal/parquetio"
 )
 
 // Margin is how far the records of an object may lie from the time in its
@@ -56,9 +57,26 @@ func KeyTime(key string) (time.Time, bool) {
 }
 
 // IsRecordFile reports whether a key names a file of records: the service's
-// *.log.gz objects, or plain *.log files.
+// *.log.gz objects, plain *.log files, or Parquet files (flowlog export's,
+// AWS's). Keys under a folder starting with "_" (an export's own
+// bookkeeping, as Hive and the engines after it skip them) are not.
 func IsRecordFile(key string) bool {
-	return strings.HasSuffix(key, ".log.gz") || strings.HasSuffix(key, ".log")
+	if strings.HasPrefix(key, "_") || strings.Contains(key, "/_") {
+		return false
+	}
+	return strings.HasSuffix(key, ".log.gz") || strings.HasSuffix(key, ".log") || parquetio.IsParquetKey(key)
+}
+
+// overlaps reports whether records starting in [from, to) can overlap the
+// window; a record may end up to Margin after the last start.
+func (w Window) overlaps(from, to time.Time) bool {
+	if !w.Since.IsZero() && !to.Add(Margin).After(w.Since) {
+		return false
+	}
+	if !w.Until.IsZero() && from.After(w.Until) {
+		return false
+	}
+	return true
 }
 
 // List returns the objects of objs that can hold records in w, in key order.
@@ -86,6 +104,15 @@ func List(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]
 				return nil
 			}
 			stats.Listed++
+			if from, to, ok := parquetio.KeySpan(o.Key); ok {
+				// A partition of Parquet files: its folders say the hour.
+				if w.overlaps(from, to) {
+					found = append(found, o)
+				} else {
+					stats.Skipped++
+				}
+				return nil
+			}
 			t, ok := KeyTime(o.Key)
 			if !ok || w.contains(t) {
 				jump = skipRun{}

@@ -42,6 +42,27 @@ func (s *Sources) ObjectSets() []flowlog.Objects {
 	return sets
 }
 
+// MapObjects replaces every set of objects by the sets fn returns for it
+// (query narrows a Parquet export to the flow logs --flowlog names).
+func (s *Sources) MapObjects(fn func(flowlog.Objects) ([]flowlog.Objects, error)) error {
+	var items []sourceItem
+	for _, item := range s.items {
+		if item.objects == nil {
+			items = append(items, item)
+			continue
+		}
+		sets, err := fn(*item.objects)
+		if err != nil {
+			return err
+		}
+		for _, objs := range sets {
+			items = append(items, sourceItem{objects: &objs})
+		}
+	}
+	s.items = items
+	return nil
+}
+
 // SourceRules say which SOURCE forms a command takes.
 type SourceRules struct {
 	// ObjectsOnly, when set, refuses files and standard input, saying what

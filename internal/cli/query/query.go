@@ -16,8 +16,10 @@ import (
 
 	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
+	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
+	"github.com/flowlog/flowlog/internal/parquetio"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
 	"github.com/flowlog/flowlog/internal/source"
@@ -37,6 +39,7 @@ type Options struct {
 	TZ                 string   // --tz
 	Sources            []string // SOURCE...
 	MMDB               []string // --mmdb
+	SQL, Table         string   // --sql DIALECT, --table NAME
 }
 
 // NewCmdQuery builds the command; runF, when not nil, runs instead of
@@ -49,8 +52,11 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Read flow log records from files, folders or standard input, keep those that
 match every filter, and print them, count them, or group them.
 
-A SOURCE is a file (gzip or plain text), a folder (searched for *.log.gz and
-*.log files, read in name order), or - for standard input. With no SOURCE and
+A SOURCE is a file (gzip or plain text, or Parquet), a folder (searched for
+*.log.gz, *.log and *.parquet files, read in name order), or - for standard
+input. Parquet is flowlog export's (see 'flowlog export') or AWS's; its
+partitions outside --since/--until and its row groups that cannot match the
+window or --action are not read. With no SOURCE and
 records piped in, standard input is read.
 
 Filters combine with AND; a flag given twice, or with a comma list, matches
@@ -80,13 +86,20 @@ Conversations: --group-by conversation folds the records of both directions
 of a 5-tuple into one row, with the packets and bytes each side sent
 (client_packets, client_bytes, server_packets, server_bytes). The server is
 the side with the lower port (a well-known port is below any ephemeral one);
-with equal ports, as for ICMP, the lower address is the client.`,
+with equal ports, as for ICMP, the lower address is the client.
+
+--sql DIALECT prints, instead of an answer, the SQL that asks the same of the
+table 'flowlog export' writes, for duckdb, trino, athena or spark: --table
+names the table (default flowlogs); for duckdb a SOURCE may name the export's
+folder or s3:// location; --flowlog names flow logs by name. See 'flowlog help
+beyond-one-machine'.`,
 		Example: `  flowlog query ./logs --action REJECT
   flowlog query ./logs --dst-port 22,3389 --since 6h -o ndjson | jq .srcaddr
   flowlog query ./logs --where 'proto tcp and bytes > 1M and not src net 10.0.0.0/8'
   flowlog query ./logs --group-by srcaddr --top 10 --sort bytes
   flowlog query ./logs --group-by time/1h,action --fill --sort bytes
   flowlog query ./logs --group-by conversation --top 10 --sort bytes
+  flowlog query --sql athena --flowlog web --since 7d --group-by srcaddr/24 --top 10
   zcat obj.log.gz | flowlog query --count --action reject`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Sources = args
@@ -111,16 +124,19 @@ with equal ports, as for ICMP, the lower address is the client.`,
 	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, the rate, and the retries and resumed bytes of object storage reads, to stderr")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable); with a SOURCE holding a Parquet export, only that flow log's partitions of it")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
+	fl.StringVar(&opts.SQL, "sql", "", "print the SQL that asks the same of the exported table, in `DIALECT`: duckdb, trino, athena or spark")
+	fl.StringVar(&opts.Table, "table", "", "with --sql, the `TABLE` to read (default flowlogs, as 'flowlog export --ddl' names it)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
 	for flag, values := range map[string][]string{
 		"fields":   append([]string{"all"}, slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames())...),
 		"group-by": slices.Concat(record.KnownFieldNames(), addrinfo.FieldNames(), []string{"time/10m", "time/1h", "time/1d", "conversation"}),
+		"sql":      {"duckdb", "trino", "athena", "spark"},
 	} {
 		if err := cmd.RegisterFlagCompletionFunc(flag, cmdutil.CompleteList(values...)); err != nil {
 			panic(err)
@@ -130,6 +146,9 @@ with equal ports, as for ICMP, the lower address is the client.`,
 }
 
 func queryRun(ctx context.Context, opts *Options) error {
+	if opts.SQL != "" {
+		return sqlRun(opts)
+	}
 	f := opts.Factory
 	window, err := cmdutil.ParseWindow(opts.Since, opts.Until, f.Now())
 	if err != nil {
@@ -171,7 +190,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 		ctx = objstore.WithPatience(ctx, readPatience(f.IO.ErrOut))
 	}
 
-	sources, err := cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})
+	sources, err := resolveSources(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -182,7 +201,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 	}
 	// Objects in flight are chosen for the store; the workers that parse
 	// them, for the CPU.
-	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, InFlight: sources.InFlight()}
+	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, InFlight: sources.InFlight(), Bounds: opts.Spec.Bounds()}
 	if opts.Jobs > 0 {
 		q.InFlight = opts.Jobs
 		q.Workers = min(opts.Jobs, runtime.GOMAXPROCS(0))
@@ -214,6 +233,33 @@ func queryRun(ctx context.Context, opts *Options) error {
 		printStats(f, stats, listed)
 	}
 	return err
+}
+
+// resolveSources is the SOURCEs and --flowlog. With a SOURCE that holds a
+// Parquet export, --flowlog NAME keeps that export's flowlog=NAME
+// partitions instead of naming a configured flow log's objects.
+func resolveSources(ctx context.Context, opts *Options) (*cmdutil.Sources, error) {
+	f := opts.Factory
+	if len(opts.FlowLogs) == 0 || len(opts.Sources) == 0 {
+		return cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})
+	}
+	sources, err := cmdutil.ResolveSources(ctx, f, opts.Sources, nil, cmdutil.SourceRules{})
+	if err != nil {
+		return nil, err
+	}
+	exports := false
+	err = sources.MapObjects(func(objs flowlog.Objects) ([]flowlog.Objects, error) {
+		narrowed, ok, err := parquetio.NarrowToFlowLogs(ctx, objs, opts.FlowLogs)
+		if !ok || err != nil {
+			return []flowlog.Objects{objs}, err
+		}
+		exports = true
+		return narrowed, nil
+	})
+	if err != nil || exports {
+		return sources, err
+	}
+	return cmdutil.ResolveSources(ctx, f, opts.Sources, opts.FlowLogs, cmdutil.SourceRules{})
 }
 
 // runPrint prints matching records; with --follow it then keeps polling
