@@ -165,7 +165,7 @@ func TestReportRendersInChromium(t *testing.T) {
 	step("browser started")
 	_, inputs := simulated(t, 24*time.Hour)
 	step("simulated")
-	rep, err := Build(context.Background(), &query.Query{Inputs: inputs}, Options{})
+	rep, err := Build(context.Background(), &query.Query{Inputs: inputs}, Options{Names: testNames(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,10 @@ func TestReportRendersInChromium(t *testing.T) {
 	// Every chart the layout made is drawn, with content.
 	var want []string
 	p := layout(rep)
-	for _, figs := range [][]figure{p.Traffic, p.Talkers, p.Ports, p.Gaps} {
+	if len(p.Networks) != 4 || len(p.Scanners) != 1 {
+		t.Fatalf("%d network and %d scanner figures, want 4 and 1", len(p.Networks), len(p.Scanners))
+	}
+	for _, figs := range [][]figure{p.Traffic, p.Talkers, p.Ports, p.Networks, p.Scanners, p.Gaps} {
 		for _, f := range figs {
 			if f.Chart == nil {
 				t.Errorf("%q has no chart on simulated traffic: %s", f.Title, f.Empty)

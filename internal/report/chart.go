@@ -23,7 +23,8 @@ type chart struct {
 	Texts         []label
 	Legend        []legendItem
 	Table         dataTable
-	Query         string // the flowlog query flags behind the chart
+	Command       string // the flowlog command behind the chart: query or scans
+	Query         string // its flags
 }
 
 // shape is a path (D) or a rectangle (X, Y, W, H), filled by a CSS class
@@ -174,7 +175,7 @@ func seriesChart(id, title string, s Series, bytes bool, loc *time.Location, lay
 // rankChart draws a ranking as horizontal bars, each under its label.
 func rankChart(id string, r Ranking) chart {
 	bytes := r.Metric == query.SortBytes
-	c := chart{ID: id, Title: r.Title, Width: chartWidth, Query: r.Query}
+	c := chart{ID: id, Title: r.Title, Width: chartWidth, Command: "query", Query: r.Query}
 	c.Height = rankPadTop + rankRowH*float64(len(r.Rows)) + 4
 	var top uint64
 	for _, row := range r.Rows {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flowlog/flowlog/internal/query"
+	"github.com/flowlog/flowlog/internal/scans"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -37,7 +38,8 @@ var goldenObjects = map[string]string{
 `,
 }
 
-// TestGolden pins the data behind every chart of a small report; the
+// TestGolden pins the data behind every chart of a small report, with
+// labels, an AS database and a low port threshold for scanners; the
 // reference test checks the same computations on a large corpus.
 // go test ./internal/report -run Golden -update rewrites it.
 func TestGolden(t *testing.T) {
@@ -63,7 +65,8 @@ func TestGolden(t *testing.T) {
 	}
 	since := time.Unix(1795737000, 0).UTC()
 	until := since.Add(40 * time.Minute)
-	rep, err := Build(context.Background(), &query.Query{Inputs: inputs, Workers: 1}, Options{Since: since, Until: until, Top: 3})
+	rep, err := Build(context.Background(), &query.Query{Inputs: inputs, Workers: 1}, Options{Since: since, Until: until, Top: 3,
+		Names: testNames(t), Scans: scans.Options{MinPorts: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,8 @@ type page struct {
 	Traffic  []figure
 	Talkers  []figure
 	Ports    []figure
+	Networks []figure
+	Scanners []figure
 	Gaps     []figure
 	Statuses dataTable
 	Zone     string
@@ -35,10 +37,11 @@ type card struct{ Name, Value, Note string }
 // figure is a chart, or the sentence that stands in for a chart with no
 // data.
 type figure struct {
-	Chart *chart
-	Title string
-	Empty string
-	Query string
+	Chart   *chart
+	Title   string
+	Empty   string
+	Command string // the flowlog command that prints the data of an empty chart
+	Query   string // its flags
 }
 
 // Render writes the report as one HTML page: inline CSS and SVG, no script
@@ -122,7 +125,7 @@ func layout(r *Report) page {
 
 	rank := func(id string, rk Ranking, empty string) figure {
 		if len(rk.Rows) == 0 {
-			return figure{Title: rk.Title, Empty: empty, Query: rk.Query}
+			return figure{Title: rk.Title, Empty: empty, Command: "query", Query: rk.Query}
 		}
 		c := rankChart(id, rk)
 		return figure{Chart: &c, Title: rk.Title, Query: rk.Query}
@@ -135,6 +138,16 @@ func layout(r *Report) page {
 	p.Ports = []figure{
 		rank("top-rejected-ports", r.Rejected, "No flow was rejected."),
 		rank("protocols", r.Protocols, "No flows were kept."),
+	}
+	for i, rk := range r.Networks {
+		p.Networks = append(p.Networks, rank(fmt.Sprintf("networks-%d", i+1), rk, "No flows were kept."))
+	}
+	if s := r.Scanners; len(s.Rows) == 0 {
+		p.Scanners = []figure{{Title: s.Title, Command: "scans", Query: s.Query,
+			Empty: fmt.Sprintf("No source touched %d or more distinct destination ports or %d or more hosts.", s.MinPorts, s.MinHosts)}}
+	} else {
+		c := scannerChart("top-scanners", s, loc)
+		p.Scanners = []figure{{Chart: &c, Title: c.Title}}
 	}
 
 	if len(r.Gaps.FlowLogs) == 0 {

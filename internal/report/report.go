@@ -1,6 +1,7 @@
 // Package report owns 'flowlog report': the data behind one self-contained
 // HTML page about a set of flow log records — traffic over time, top
-// talkers, rejected ports, protocols, gaps — computed in one pass over the
+// talkers, rejected ports, protocols, scanners, networks by label and
+// AS, gaps — computed in one pass over the
 // records by the query package's aggregation, and its rendering as HTML
 // with inline SVG charts that need no network and no script.
 package report
@@ -11,9 +12,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/filter/expr"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
+	"github.com/flowlog/flowlog/internal/scans"
 )
 
 // DefaultTop is how many rows a ranking shows unless told otherwise.
@@ -25,6 +28,12 @@ type Options struct {
 	Since, Until time.Time
 	// Top is the number of rows of each ranking; 0 means DefaultTop.
 	Top int
+	// Scans are the thresholds of the scanners panel; zero thresholds
+	// mean those of flowlog scans (scans.Defaults). Its Top is Top.
+	Scans scans.Options
+	// Names, when it has labels or a MaxMind database, adds rankings by
+	// label and by autonomous system.
+	Names *addrinfo.Names
 }
 
 // Report is the data behind every panel of the page. Times are UTC; the
@@ -38,6 +47,8 @@ type Report struct {
 	Convs     Ranking // top conversations by bytes
 	Rejected  Ranking // top rejected destination ports by flows
 	Protocols Ranking // protocols by bytes
+	Scanners  Scanners
+	Networks  []Ranking // by label and AS, when names are configured
 	Gaps      Gaps
 }
 
@@ -142,7 +153,7 @@ func Build(ctx context.Context, q *query.Query, opts Options) (*Report, error) {
 	series := newSeriesBuilder(fine)
 	timeKey := "time/" + strconv.FormatInt(int64(fine/time.Second), 10) + "s"
 	keys := func(spec string) []query.GroupKey {
-		k, err := query.ParseGroupKeys(spec)
+		k, err := query.ParseGroupKeysWith(spec, opts.Names)
 		if err != nil {
 			panic(fmt.Sprintf("report group keys %q: %v", spec, err))
 		}
@@ -183,14 +194,23 @@ func Build(ctx context.Context, q *query.Query, opts Options) (*Report, error) {
 			take: func(groups []query.Group) error { rep.Gaps.Statuses = statusRows(groups); return nil },
 		},
 	}
+	named := namePanels(opts.Names)
+	rep.Networks = make([]Ranking, len(named))
+	for i, n := range named {
+		panels = append(panels, ranking(&rep.Networks[i], n.title, n.key, onlyFlows, n.spec, query.SortBytes, top, n.label))
+	}
 	aggs := make([]query.Aggregation, len(panels))
 	for i, p := range panels {
 		aggs[i] = p.agg
 	}
-	groups, stats, err := q.AggregateEach(ctx, aggs)
+	scanOpts := scanOptions(opts, top)
+	scanners := scans.NewCollector(scanOpts)
+	groups, stats, err := q.AggregateEach(ctx, aggs, scanners.Visitor())
 	if err != nil {
 		return nil, err
 	}
+	rep.Scanners = Scanners{Title: "Scanners", MinPorts: scanOpts.MinPorts, MinHosts: scanOpts.MinHosts,
+		Query: scansFlags(scanOpts), Rows: scanners.Scanners()}
 	for i, p := range panels {
 		if err := p.take(groups[i]); err != nil {
 			return nil, err

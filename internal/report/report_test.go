@@ -15,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/filter/expr"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
+	"github.com/flowlog/flowlog/internal/scans"
 	"github.com/flowlog/flowlog/internal/simulate"
 )
 
@@ -88,6 +90,9 @@ type reference struct {
 	protocols        map[string]*Sums
 	statuses         map[string]*StatusRow
 	windows          map[string]map[int64]bool // flow log → 10-minute windows with an object
+	scanners         map[netip.Addr]*scanRef
+	// By the longest prefix of testLabels and testNetworks.
+	srcLabels, dstLabels, srcAS, dstAS map[string]*Sums
 }
 
 func computeReference(t *testing.T, inputs []query.Input, keep func(*record.Record) bool, interval time.Duration) *reference {
@@ -95,7 +100,8 @@ func computeReference(t *testing.T, inputs []query.Input, keep func(*record.Reco
 	ref := &reference{
 		points: map[int64]*Point{}, sources: map[string]*Sums{}, dests: map[string]*Sums{}, convs: map[string]*Sums{},
 		rejectedPorts: map[string]*Sums{}, protocols: map[string]*Sums{}, statuses: map[string]*StatusRow{},
-		windows: map[string]map[int64]bool{},
+		windows: map[string]map[int64]bool{}, scanners: map[netip.Addr]*scanRef{},
+		srcLabels: map[string]*Sums{}, dstLabels: map[string]*Sums{}, srcAS: map[string]*Sums{}, dstAS: map[string]*Sums{},
 	}
 	add := func(m map[string]*Sums, key string, r *record.Record) {
 		s := m[key]
@@ -140,6 +146,7 @@ func computeReference(t *testing.T, inputs []query.Input, keep func(*record.Reco
 				continue
 			}
 			ref.matched++
+			addScan(ref.scanners, &r)
 			if r.Status != record.OK {
 				iface := string(r.InterfaceID)
 				s := ref.statuses[iface]
@@ -181,6 +188,10 @@ func computeReference(t *testing.T, inputs []query.Input, keep func(*record.Reco
 			add(ref.dests, r.DstAddr.String(), &r)
 			add(ref.convs, conversationKey(fmt.Sprint(r.Protocol), netip.AddrPortFrom(r.SrcAddr, r.SrcPort).String(), netip.AddrPortFrom(r.DstAddr, r.DstPort).String()), &r)
 			add(ref.protocols, fmt.Sprint(r.Protocol), &r)
+			add(ref.srcLabels, refLabel(r.SrcAddr), &r)
+			add(ref.dstLabels, refLabel(r.DstAddr), &r)
+			add(ref.srcAS, refAS(r.SrcAddr), &r)
+			add(ref.dstAS, refAS(r.DstAddr), &r)
 		}
 		if err := sc.Err(); err != nil {
 			t.Fatal(err)
@@ -226,15 +237,18 @@ func checkRanking(t *testing.T, rk Ranking, all map[string]*Sums, top int, key f
 // the plain computation, with and without a filter.
 func TestBuildAgreesWithReference(t *testing.T) {
 	dir, inputs := simulated(t, 6*time.Hour)
+	names := testNames(t)
 	for _, tc := range []struct {
 		name   string
 		filter string
 		keep   func(*record.Record) bool
+		names  *addrinfo.Names
+		scans  scans.Options
 	}{
-		{"everything", "", func(*record.Record) bool { return true }},
+		{"everything", "", func(*record.Record) bool { return true }, names, scans.Options{}},
 		{"tcp or NODATA", "proto tcp or status NODATA", func(r *record.Record) bool {
 			return r.Protocol == 6 && r.Has(record.Protocol) || r.Status == record.NoData
-		}},
+		}, nil, scans.Options{MinPorts: 20, MinHosts: 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := &query.Query{Inputs: inputs, Workers: 2}
@@ -245,7 +259,7 @@ func TestBuildAgreesWithReference(t *testing.T) {
 				}
 				q.Filter = e
 			}
-			rep, err := Build(context.Background(), q, Options{Top: 7})
+			rep, err := Build(context.Background(), q, Options{Top: 7, Names: tc.names, Scans: tc.scans})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,6 +319,35 @@ func TestBuildAgreesWithReference(t *testing.T) {
 			}
 			checkRanking(t, rep.Rejected, ref.rejectedPorts, 7, portKey)
 			checkRanking(t, rep.Protocols, ref.protocols, 0, func(r RankRow) string { return protocolNumber(t, r.Label) })
+
+			// Scanners, with the thresholds of flowlog scans unless others
+			// are given.
+			sopts := tc.scans
+			if sopts.MinPorts == 0 && sopts.MinHosts == 0 {
+				sopts = scans.Defaults
+			}
+			sopts.Top = 7
+			if rep.Scanners.MinPorts != sopts.MinPorts || rep.Scanners.MinHosts != sopts.MinHosts {
+				t.Errorf("scanner thresholds %d ports, %d hosts; want %d, %d", rep.Scanners.MinPorts, rep.Scanners.MinHosts, sopts.MinPorts, sopts.MinHosts)
+			}
+			checkScanners(t, rep.Scanners, ref.scanners, sopts)
+
+			// Networks by label and AS, only with names.
+			if tc.names == nil {
+				if len(rep.Networks) != 0 {
+					t.Errorf("%d network panels without labels or a database", len(rep.Networks))
+				}
+			} else {
+				if len(rep.Networks) != 4 {
+					t.Fatalf("%d network panels, want 4: by source and destination label and AS", len(rep.Networks))
+				}
+				for i, want := range []map[string]*Sums{ref.srcLabels, ref.dstLabels, ref.srcAS, ref.dstAS} {
+					if len(want) < 3 {
+						t.Fatalf("%s: %d groups in the reference: too few to check", rep.Networks[i].Title, len(want))
+					}
+					checkRanking(t, rep.Networks[i], want, 7, label)
+				}
+			}
 
 			// NODATA and SKIPDATA per interface.
 			if len(rep.Gaps.Statuses) != len(ref.statuses) {

@@ -18,6 +18,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/record"
@@ -76,37 +77,74 @@ type Target struct {
 const topSlots = 5
 
 // Find reads the records of q and returns the scanners, most distinct
-// ports first (then hosts, then flows).
+// ports first (then hosts, then flows). It is a Collector fed by one pass
+// of its own.
 func Find(ctx context.Context, q *query.Query, opts Options) ([]Scanner, query.Stats, error) {
-	need := record.FieldSet(0).With(record.SrcAddr).With(record.DstAddr).With(record.SrcPort).
-		With(record.DstPort).With(record.ActionField).With(record.Start).With(record.End)
+	c := NewCollector(opts)
+	v := c.Visitor()
+	stats, err := q.Visit(ctx, v.Need, v.New)
+	if err != nil {
+		return nil, stats, err
+	}
+	return c.Scanners(), stats, nil
+}
+
+// Collector finds scanners among the records a pass visits: each worker
+// keeps its own table of sources (Visitor), and Scanners merges them once
+// the pass is over. Feed it to query.Query.AggregateEach to find scanners
+// in the same pass as other group-bys, as flowlog report does.
+type Collector struct {
+	opts   Options
+	limit  int
+	mu     sync.Mutex
+	tables []*table
+}
+
+// NewCollector returns a collector with the thresholds of opts.
+func NewCollector(opts Options) *Collector {
 	limit := opts.MaxSources
 	if limit <= 0 {
 		limit = DefaultMaxSources
 	}
-	tables := make([]*table, q.MaxWorkers())
-	stats, err := q.Visit(ctx, need, func(w int) func(*record.Record) bool {
-		t := newTable(limit)
-		tables[w] = t
+	return &Collector{opts: opts, limit: limit}
+}
+
+// Need are the fields a collector reads.
+var Need = record.FieldSet(0).With(record.SrcAddr).With(record.DstAddr).With(record.SrcPort).
+	With(record.DstPort).With(record.ActionField).With(record.Start).With(record.End)
+
+// Visitor is the collector as a consumer of a query's records: each
+// worker gets a table of its own.
+func (c *Collector) Visitor() query.Visitor {
+	return query.Visitor{Need: Need, New: func(int) func(*record.Record) bool {
+		t := newTable(c.limit)
+		c.mu.Lock()
+		c.tables = append(c.tables, t)
+		c.mu.Unlock()
 		return t.add
-	})
-	if err != nil {
-		return nil, stats, err
-	}
+	}}
+}
+
+// Scanners merges the workers' tables and returns the scanners, most
+// distinct ports first (then hosts, then flows). Call it once, after the
+// pass.
+func (c *Collector) Scanners() []Scanner {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var all *table
-	for _, t := range tables {
+	for _, t := range c.tables {
 		switch {
-		case t == nil:
 		case all == nil:
 			all = t
 		default:
 			all.merge(t)
 		}
 	}
+	c.tables = nil
 	if all == nil {
-		return nil, stats, nil
+		return nil
 	}
-	return all.scanners(opts), stats, nil
+	return all.scanners(c.opts)
 }
 
 // sourceKey is an address as a map key.

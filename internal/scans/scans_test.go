@@ -237,3 +237,65 @@ func TestForget(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectorInAggregateEach feeds the collector to a pass that also
+// groups records, as flowlog report does: it finds the same scanners as
+// Find, and the group-by is not disturbed.
+func TestCollectorInAggregateEach(t *testing.T) {
+	dir := t.TempDir()
+	store, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := simulate.Config{Name: "scans", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Duration: time.Hour,
+		RecordsPerObject: 2000, Seed: 13, Traffic: simulate.TrafficInternet}
+	if _, err := simulate.Run(context.Background(), cfg, store); err != nil {
+		t.Fatal(err)
+	}
+	var inputs []query.Input
+	err = store.List(context.Background(), "", "", func(o objstore.Object) error {
+		key := o.Key
+		inputs = append(inputs, query.Input{Name: key, Open: func(ctx context.Context) (io.ReadCloser, error) { return store.Open(ctx, key) }})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{MinPorts: 10, MinHosts: 10}
+	want, _, err := Find(context.Background(), &query.Query{Inputs: inputs, Workers: 1}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 {
+		t.Fatal("no scanners in the simulated hour: the test checks nothing")
+	}
+	keys, err := query.ParseGroupKeys("action")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCollector(opts)
+	groups, stats, err := (&query.Query{Inputs: inputs, Workers: 3}).AggregateEach(context.Background(),
+		[]query.Aggregation{{Grouping: query.Grouping{Keys: keys}}}, c.Visitor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flows uint64
+	for _, g := range groups[0] {
+		flows += g.Flows
+	}
+	if int64(flows) != stats.Matched {
+		t.Errorf("the group-by counted %d flows of %d records", flows, stats.Matched)
+	}
+	got := c.Scanners()
+	if len(got) != len(want) {
+		t.Fatalf("%d scanners in the shared pass, %d from Find", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		// Merged in another order, sketches agree and inline sets are
+		// exact; Space-Saving lower bounds may differ once ports overflow.
+		if g.Source != w.Source || g.Ports != w.Ports || g.Hosts != w.Hosts || g.Flows != w.Flows || g.Rejects != w.Rejects || g.First != w.First || g.Last != w.Last {
+			t.Errorf("scanner %d: %+v, Find says %+v", i, g, w)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type Options struct {
 	SkipInvalid  bool
 	Jobs         int
 	FlowLogs     []string // --flowlog
+	MMDB         []string // --mmdb
 	Sources      []string // SOURCE...
 }
 
@@ -46,13 +47,17 @@ func NewCmdReport(f *cmdutil.Factory, version string, runF func(*Options) error)
 		Long: `Read flow log records, as query does, and write one HTML page about them:
 traffic over time (bytes and flows per interval, accepted and rejected, IPv4
 and IPv6), top sources, destinations and conversations, top rejected
-destination ports, protocols, and gaps (NODATA and SKIPDATA records, and
-10-minute windows without an object per flow log).
+destination ports, protocols, scanners (as 'flowlog scans' finds them, with
+its default thresholds), and gaps (NODATA and SKIPDATA records, and 10-minute
+windows without an object per flow log). With labels in the config file
+(labels:) it ranks sources and destinations by label, and with a MaxMind
+database (--mmdb, or mmdb: in the config file) by autonomous system.
 
 The page is a single file with its charts drawn as inline SVG: it loads
 nothing from the network, opens offline in any browser, prints on A4 and can
 be mailed or attached to a ticket. Every chart has a text description and a
-table of its numbers, and names the 'flowlog query' flags that print them.
+table of its numbers, and names the 'flowlog query' (or 'flowlog scans')
+flags that print them.
 
 SOURCE and the filter flags are those of 'flowlog query'. The whole report
 is computed in one pass over the records. A record counts in the interval
@@ -87,6 +92,7 @@ where it starts; the interval is chosen to give at most 200 points.`,
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	return cmd
 }
@@ -101,6 +107,12 @@ func reportRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	names, err := cmdutil.AddrNames(f, opts.MMDB)
+	if err != nil {
+		return err
+	}
+	defer names.Close()
+	opts.Spec.Names = names
 	// The filters as the page names them: without the window, which it
 	// names on its own line.
 	shown, err := opts.Spec.Plan()
@@ -135,7 +147,7 @@ func reportRun(ctx context.Context, opts *Options) error {
 	}
 	bar := cmdutil.NewProgress(f.IO, len(inputs), false)
 	q.Progress = bar.Done
-	rep, err := report.Build(ctx, q, report.Options{Since: window.Since, Until: window.Until, Top: opts.Top})
+	rep, err := report.Build(ctx, q, report.Options{Since: window.Since, Until: window.Until, Top: opts.Top, Names: names})
 	bar.Finish()
 	if err != nil {
 		return err

@@ -15,15 +15,15 @@ func TestNewCmdReportParsesFlags(t *testing.T) {
 	var got *Options
 	cmd := NewCmdReport(f, "v1.2.3", func(o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"./logs", "s3://b/web/", "--action", "REJECT", "--dst-port", "22,3389", "--where", "bytes > 1M",
-		"--since", "24h", "--tz", "Europe/Berlin", "--top", "5", "--out", "r.html", "--flowlog", "web01", "-j", "4"})
+		"--since", "24h", "--tz", "Europe/Berlin", "--top", "5", "--out", "r.html", "--flowlog", "web01", "-j", "4", "--mmdb", "asn.mmdb"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	if got == nil {
 		t.Fatal("runF was not called")
 	}
-	want := []any{[]string{"./logs", "s3://b/web/"}, []string{"REJECT"}, []string{"22", "3389"}, "bytes > 1M", "24h", "Europe/Berlin", 5, "r.html", []string{"web01"}, 4, "v1.2.3"}
-	have := []any{got.Sources, got.Spec.Actions, got.Spec.DstPorts, got.Spec.Where, got.Since, got.TZ, got.Top, got.Out, got.FlowLogs, got.Jobs, got.Version}
+	want := []any{[]string{"./logs", "s3://b/web/"}, []string{"REJECT"}, []string{"22", "3389"}, "bytes > 1M", "24h", "Europe/Berlin", 5, "r.html", []string{"web01"}, 4, "v1.2.3", []string{"asn.mmdb"}}
+	have := []any{got.Sources, got.Spec.Actions, got.Spec.DstPorts, got.Spec.Where, got.Since, got.TZ, got.Top, got.Out, got.FlowLogs, got.Jobs, got.Version, got.MMDB}
 	if !reflect.DeepEqual(have, want) {
 		t.Errorf("options %v, want %v", have, want)
 	}
