@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -177,7 +176,7 @@ func diffRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if stats.Skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(stats.Skipped), output.Plural(stats.Skipped, "line"))
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", output.Thousands(stats.Skipped), output.Plural(stats.Skipped, "line"))
 	}
 	res := diff.Compare(groups[0], groups[1], diff.Options{Metric: plan.SortBy, Rank: diff.Rank(opts.Rank), Top: opts.Top})
 	return printResult(f, format, plan, res)
