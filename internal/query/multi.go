@@ -45,14 +45,27 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 		}
 	}
 	// tables[w][i] is worker w's table of aggregation i.
-	tables := make([][]groupTable, q.workers())
-	visits := make([]func(*record.Record) bool, q.workers())
+	workers := q.workers()
+	tables := make([][]*groupTable, workers)
+	defer func() {
+		for _, ts := range tables {
+			for _, t := range ts {
+				t.close()
+			}
+		}
+	}()
+	share := int64(0)
+	if q.Memory > 0 {
+		share = max(q.Memory/int64(workers*len(aggs)), minTableShare)
+	}
+	visits := make([]func(*record.Record) bool, workers)
 	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
 		visit := visits[rd.slot]
 		if visit == nil {
-			ts := make([]groupTable, len(aggs))
+			ts := make([]*groupTable, len(aggs))
 			for i, a := range aggs {
 				ts[i] = newGroupTable(a.Keys)
+				ts[i].share, ts[i].tempDir = share, q.TempDir
 			}
 			tables[rd.slot] = ts
 			var others []func(*record.Record) bool
@@ -65,32 +78,45 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 		return rd.read(ctx, q.Inputs[i], visit)
 	})
 	stats = sumStats(readers, start)
+	for _, ts := range tables {
+		for _, t := range ts {
+			if err == nil && t.err != nil {
+				err = t.err
+			}
+		}
+	}
 	if err != nil {
 		return nil, stats, err
 	}
 	groups = make([][]Group, len(aggs))
 	for i, a := range aggs {
-		var all groupTable
+		of := make([]*groupTable, 0, workers)
 		for _, ts := range tables {
-			switch {
-			case ts == nil:
-			case all == nil:
-				all = ts[i]
-			default:
-				all.merge(ts[i])
+			if ts != nil {
+				of = append(of, ts[i])
 			}
 		}
-		if groups[i], err = groupsOf(all, a.Grouping); err != nil {
+		if groups[i], err = groupsOf(of, a.Grouping, workers); err != nil {
 			return nil, stats, err
+		}
+		for _, t := range of {
+			if t.spill != nil {
+				stats.SpillRuns += t.spilled
+				stats.SpillBytes += t.spill.size
+			}
 		}
 	}
 	return groups, stats, nil
 }
 
+// minTableShare is the least memory a group table is given, however small
+// the budget: below it a table would spill every few groups.
+const minTableShare = 1 << 20
+
 // visitor offers a record to each table whose aggregation keeps it, then
 // to the other visitors. One aggregation without a filter, the plain
 // group-by, adds straight to its table.
-func visitor(aggs []Aggregation, tables []groupTable, others []func(*record.Record) bool) func(*record.Record) bool {
+func visitor(aggs []Aggregation, tables []*groupTable, others []func(*record.Record) bool) func(*record.Record) bool {
 	if len(aggs) == 1 && aggs[0].Filter == nil && len(others) == 0 {
 		return tables[0].add
 	}
