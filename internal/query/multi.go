@@ -44,28 +44,30 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 			need |= a.Filter.Fields()
 		}
 	}
-	// tables[w][i] is worker w's table of aggregation i.
+	// shared[i] is the table of aggregation i that the workers' tables are
+	// merged into, tables[w][i] worker w's.
 	workers := q.workers()
-	tables := make([][]*groupTable, workers)
-	defer func() {
-		for _, ts := range tables {
-			for _, t := range ts {
-				t.close()
-			}
-		}
-	}()
 	share := int64(0)
 	if q.Memory > 0 {
-		share = max(q.Memory/int64(workers*len(aggs)), minTableShare)
+		share = max((q.Memory-int64(workers*len(aggs))*localBytes)/int64(len(aggs)), minTableShare)
 	}
+	shared := make([]*groupTable, len(aggs))
+	for i, a := range aggs {
+		shared[i] = newSharedTable(a.Keys, share, q.TempDir)
+	}
+	tables := make([][]*groupTable, workers)
+	defer func() {
+		for _, t := range shared {
+			t.close()
+		}
+	}()
 	visits := make([]func(*record.Record) bool, workers)
 	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
 		visit := visits[rd.slot]
 		if visit == nil {
 			ts := make([]*groupTable, len(aggs))
-			for i, a := range aggs {
-				ts[i] = newGroupTable(a.Keys)
-				ts[i].share, ts[i].tempDir = share, q.TempDir
+			for i := range aggs {
+				ts[i] = newWorkerTable(shared[i])
 			}
 			tables[rd.slot] = ts
 			var others []func(*record.Record) bool
@@ -78,32 +80,26 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 		return rd.read(ctx, q.Inputs[i], visit)
 	})
 	stats = sumStats(readers, start)
-	for _, ts := range tables {
-		for _, t := range ts {
-			if err == nil && t.err != nil {
-				err = t.err
-			}
-		}
-	}
 	if err != nil {
 		return nil, stats, err
 	}
 	groups = make([][]Group, len(aggs))
 	for i, a := range aggs {
-		of := make([]*groupTable, 0, workers)
+		var of []*groupTable
 		for _, ts := range tables {
 			if ts != nil {
 				of = append(of, ts[i])
 			}
 		}
+		if of != nil {
+			of = append(of, shared[i])
+		}
 		if groups[i], err = groupsOf(of, a.Grouping, workers); err != nil {
 			return nil, stats, err
 		}
-		for _, t := range of {
-			if t.spill != nil {
-				stats.SpillRuns += t.spilled
-				stats.SpillBytes += t.spill.size
-			}
+		if sf := shared[i].spill; sf != nil {
+			stats.SpillRuns += shared[i].spilled
+			stats.SpillBytes += sf.size
 		}
 	}
 	return groups, stats, nil

@@ -66,15 +66,9 @@ func (t *groupTable) spillAll() {
 				t.err = fmt.Errorf("spilling groups past the memory budget: %w", err)
 				return
 			}
-			if cap(c) != maxChunkWords {
-				t.held -= int64(cap(c)) * 8 // not kept in the pool
-			}
 		}
 		run[i].n = sf.size - run[i].off
-		t.pool.put(p.chunks)
-		p.chunks = nil
-		clear(p.slots)
-		p.used = 0
+		p.empty(&t.pool)
 	}
 	sf.runs = append(sf.runs, run)
 	t.spilled++

@@ -3,6 +3,8 @@ package query
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/flowlog/flowlog/internal/record"
@@ -30,15 +32,25 @@ import (
 type groupTable struct {
 	keys  []GroupKey
 	parts [numPartitions]partition
-	pool  chunkPool
+	pool  chunkPool // its held is the table's memory
 
-	// held is the memory of the indexes and chunks the table holds, share
-	// its part of the run's budget; past it the table spills (0: never).
-	held, share int64
-	tempDir     string // where the spill file goes; "" for the system's
-	spill       *spillFile
-	spilled     int   // runs written
-	err         error // the first error writing the spill file
+	// A worker's table is small, within localBytes: past them it is merged
+	// into shared, the table of the aggregation that the workers share,
+	// partition by partition, each partition while holding its lock. So
+	// a group of few records, as most are on internet traffic, is kept
+	// once rather than once a worker, and the merge of a partition is
+	// cache-friendly: the partition of the shared table is small.
+	shared *groupTable
+	locks  *[numPartitions]sync.Mutex // of a shared table: its partitions'
+	merges sync.RWMutex               // of a shared table: held by a merge, taken by a spill
+	next   int                        // the partition the next merge into shared starts at
+
+	// share is the memory the table may hold before it spills (0: never).
+	share   int64
+	tempDir string // where the spill file goes; "" for the system's
+	spill   *spillFile
+	spilled int   // runs written
+	err     error // the first error writing the spill file; read under merges
 
 	// Records wait here to be added in batches (see flush), after add has
 	// asked for the index slot where each one's search starts.
@@ -78,9 +90,33 @@ type partition struct {
 	chunks [][]uint64
 }
 
-// newGroupTable returns an empty table for keys.
+// empty removes every group of p, handing its chunks to pool and keeping
+// its index, cleared.
+func (p *partition) empty(pool *chunkPool) {
+	pool.put(p.chunks)
+	p.chunks = p.chunks[:0]
+	clear(p.slots)
+	p.used = 0
+}
+
+// localBytes is the memory of a worker's table.
+const localBytes = 2 << 20
+
+// newGroupTable returns an empty table for keys, on its own.
 func newGroupTable(keys []GroupKey) *groupTable {
 	return &groupTable{keys: keysForWorker(keys)}
+}
+
+// newSharedTable returns an empty table for keys that the workers' tables
+// (newWorkerTable) are merged into, holding at most share bytes before it
+// spills to a file in tempDir (0: never).
+func newSharedTable(keys []GroupKey, share int64, tempDir string) *groupTable {
+	return &groupTable{keys: keys, locks: new([numPartitions]sync.Mutex), share: share, tempDir: tempDir}
+}
+
+// newWorkerTable returns a worker's table for the keys of shared.
+func newWorkerTable(shared *groupTable) *groupTable {
+	return &groupTable{keys: keysForWorker(shared.keys), shared: shared}
 }
 
 // close removes what the table spilled.
@@ -162,17 +198,50 @@ func (t *groupTable) reserve(p *partition, keyWords int) {
 	}
 	// Memory the pool has is memory the table already holds; anything else
 	// is fresh.
-	fresh := grow || len(t.pool.free) == 0 || sumsWords+keyWords > maxChunkWords
-	if fresh && t.share > 0 && t.held >= t.share && t.err == nil {
-		t.spillAll()
-		grow, newChunk = p.needsIndex(), p.needsChunk(keyWords)
+	if grow || !t.pool.has(sumsWords+keyWords) {
+		switch held := t.pool.held.Load(); {
+		case t.shared != nil && held >= localBytes:
+			t.mergeIntoShared()
+		case t.shared == nil && t.share > 0 && held >= t.share && t.err == nil:
+			t.spillAll()
+		}
 	}
-	if grow {
-		t.held += p.growIndex()
+}
+
+// mergeIntoShared moves every group of t into the shared table and
+// empties t, keeping its memory for the groups to come. When the shared
+// table holds its share, it spills first. A worker merges its partitions
+// starting where it stopped last, so that two workers seldom wait for the
+// same partition.
+func (t *groupTable) mergeIntoShared() {
+	s := t.shared
+	if s.share > 0 && s.pool.held.Load() >= s.share {
+		s.merges.Lock()
+		if s.pool.held.Load() >= s.share && s.err == nil {
+			s.spillAll()
+		}
+		t.err = s.err
+		s.merges.Unlock()
+		if t.err != nil {
+			return
+		}
 	}
-	if newChunk {
-		t.held += p.addChunk(sumsWords+keyWords, &t.pool)
+	s.merges.RLock()
+	defer s.merges.RUnlock()
+	for k := range numPartitions {
+		i := (t.next + k) % numPartitions
+		p := &t.parts[i]
+		if p.used == 0 {
+			continue
+		}
+		s.locks[i].Lock()
+		for _, chunk := range p.chunks {
+			mergeEntries(&s.parts[i], chunk, &s.pool)
+		}
+		s.locks[i].Unlock()
+		p.empty(&t.pool)
 	}
+	t.next = (t.next + numPartitions/2 + 1) % numPartitions
 }
 
 // needsIndex reports whether p's index must grow to take one more entry:
@@ -196,7 +265,7 @@ func (p *partition) needsChunk(keyWords int) bool {
 // groupTable.reserve; pool serves a chunk when it has not).
 func (p *partition) upsert(h uint64, key []uint64, pool *chunkPool) *groupSums {
 	if p.needsIndex() {
-		p.growIndex()
+		p.growIndex(pool)
 	}
 	mask := uint64(len(p.slots) - 1)
 	tag := h >> 32 & (1<<(64-locBits) - 1)
@@ -239,26 +308,21 @@ func (p *partition) appendEntry(key []uint64, pool *chunkPool) uint64 {
 }
 
 // addChunk starts a chunk with room for at least words words, twice the
-// size of the last one up to maxChunkWords, from pool when it has one. It
-// returns the bytes newly allocated.
-func (p *partition) addChunk(words int, pool *chunkPool) int64 {
+// size of the last one up to maxChunkWords, from pool when it has one.
+func (p *partition) addChunk(words int, pool *chunkPool) {
 	size := minChunkWords
 	if n := len(p.chunks); n > 0 {
 		size = min(2*cap(p.chunks[n-1]), maxChunkWords)
 	}
-	chunk, fresh := pool.get(max(size, words))
-	p.chunks = append(p.chunks, chunk)
-	if fresh {
-		return int64(cap(chunk)) * 8
-	}
-	return 0
+	p.chunks = append(p.chunks, pool.get(words, max(size, words)))
 }
 
 // growIndex doubles p's index and places every entry again, reading the
-// chunks in order. It returns the bytes it added.
-func (p *partition) growIndex() int64 {
+// chunks in order. pool counts the memory.
+func (p *partition) growIndex(pool *chunkPool) {
 	old := len(p.slots)
 	size := max(2*old, 8)
+	pool.held.Add(int64(size-old) * 8)
 	p.slots = make([]uint64, size)
 	// Write the new memory before the first read: a fresh page read first
 	// maps the kernel's zero page, and the write after it then costs a
@@ -277,7 +341,6 @@ func (p *partition) growIndex() int64 {
 			at += sumsWords + len(key)
 		}
 	}
-	return int64(size-old) * 8
 }
 
 // each calls fn with the sums and the encoded key of every entry of p. The
@@ -293,9 +356,10 @@ func (p *partition) each(fn func(s *groupSums, key string)) {
 	}
 }
 
-// release empties p, handing its chunks to pool.
+// release empties p, handing its chunks to pool and dropping its index.
 func (p *partition) release(pool *chunkPool) {
 	pool.put(p.chunks)
+	pool.held.Add(-int64(len(p.slots)) * 8)
 	*p = partition{}
 }
 
@@ -364,28 +428,42 @@ func hashWords(w []uint64) uint64 {
 	return hi ^ lo
 }
 
-// chunkPool keeps chunks of maxChunkWords that a spilled or merged
-// partition no longer needs, for the next ones: memory already touched is
-// cheaper than fresh memory.
+// chunkPool keeps the chunks that emptied partitions no longer need, for
+// the next ones: memory already touched is cheaper than fresh memory. It
+// counts in held the memory of the partitions it serves: their indexes and
+// every chunk it allocated. Workers merging into a shared table share its
+// pool.
 type chunkPool struct {
+	mu   sync.Mutex
 	free [][]uint64
+	held atomic.Int64
 }
 
-// get returns an empty chunk with room for at least words words, and
-// whether it was newly allocated.
-func (cp *chunkPool) get(words int) (chunk []uint64, fresh bool) {
-	if n := len(cp.free); n > 0 && words <= maxChunkWords {
-		chunk = cp.free[n-1]
+// has reports whether the pool can serve a chunk of words words.
+func (cp *chunkPool) has(words int) bool {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	n := len(cp.free)
+	return n > 0 && cap(cp.free[n-1]) >= words
+}
+
+// get returns an empty chunk with room for at least words words: a kept
+// one, else a new one of size words.
+func (cp *chunkPool) get(words, size int) []uint64 {
+	cp.mu.Lock()
+	if n := len(cp.free); n > 0 && cap(cp.free[n-1]) >= words {
+		chunk := cp.free[n-1]
 		cp.free = cp.free[:n-1]
-		return chunk[:0], false
+		cp.mu.Unlock()
+		return chunk[:0]
 	}
-	return make([]uint64, 0, words), true
+	cp.mu.Unlock()
+	cp.held.Add(int64(size) * 8)
+	return make([]uint64, 0, size)
 }
 
 func (cp *chunkPool) put(chunks [][]uint64) {
-	for _, c := range chunks {
-		if cap(c) == maxChunkWords {
-			cp.free = append(cp.free, c)
-		}
-	}
+	cp.mu.Lock()
+	cp.free = append(cp.free, chunks...)
+	cp.mu.Unlock()
 }
