@@ -198,13 +198,8 @@ func (t *groupTable) reserve(p *partition, keyWords int) {
 	}
 	// Memory the pool has is memory the table already holds; anything else
 	// is fresh.
-	if grow || !t.pool.has(sumsWords+keyWords) {
-		switch held := t.pool.held.Load(); {
-		case t.shared != nil && held >= localBytes:
-			t.mergeIntoShared()
-		case t.shared == nil && t.share > 0 && held >= t.share && t.err == nil:
-			t.spillAll()
-		}
+	if t.shared != nil && (grow || !t.pool.has(sumsWords+keyWords)) && t.pool.held.Load() >= localBytes {
+		t.mergeIntoShared()
 	}
 }
 
@@ -215,9 +210,11 @@ func (t *groupTable) reserve(p *partition, keyWords int) {
 // same partition.
 func (t *groupTable) mergeIntoShared() {
 	s := t.shared
-	if s.share > 0 && s.pool.held.Load() >= s.share {
+	// At most all of t's memory is added to what s uses.
+	full := func() bool { return s.share > 0 && s.pool.inUse()+t.pool.held.Load() > s.share }
+	if full() {
 		s.merges.Lock()
-		if s.pool.held.Load() >= s.share && s.err == nil {
+		if full() && s.err == nil {
 			s.spillAll()
 		}
 		t.err = s.err
@@ -434,9 +431,17 @@ func hashWords(w []uint64) uint64 {
 // every chunk it allocated. Workers merging into a shared table share its
 // pool.
 type chunkPool struct {
-	mu   sync.Mutex
-	free [][]uint64
-	held atomic.Int64
+	mu        sync.Mutex
+	free      [][]uint64
+	freeBytes int64 // of the chunks in free
+	held      atomic.Int64
+}
+
+// inUse is the memory held and not free in the pool.
+func (cp *chunkPool) inUse() int64 {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	return cp.held.Load() - cp.freeBytes
 }
 
 // has reports whether the pool can serve a chunk of words words.
@@ -454,6 +459,7 @@ func (cp *chunkPool) get(words, size int) []uint64 {
 	if n := len(cp.free); n > 0 && cap(cp.free[n-1]) >= words {
 		chunk := cp.free[n-1]
 		cp.free = cp.free[:n-1]
+		cp.freeBytes -= int64(cap(chunk)) * 8
 		cp.mu.Unlock()
 		return chunk[:0]
 	}
@@ -465,5 +471,8 @@ func (cp *chunkPool) get(words, size int) []uint64 {
 func (cp *chunkPool) put(chunks [][]uint64) {
 	cp.mu.Lock()
 	cp.free = append(cp.free, chunks...)
+	for _, c := range chunks {
+		cp.freeBytes += int64(cap(c)) * 8
+	}
 	cp.mu.Unlock()
 }
