@@ -32,6 +32,7 @@ type Options struct {
 	MMDB          []string
 	SkipInvalid   bool
 	Jobs          int
+	Memory        cmdutil.ByteSize
 }
 
 // NewCmdDiff builds the command; runF, when not nil, runs instead of
@@ -95,6 +96,7 @@ for new and gone groups).`,
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU; 8 or more for buckets)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
+	cmdutil.AddMemoryFlag(cmd, &opts.Memory)
 	cmdutil.RegisterEnumCompletion(cmd, "sort", "flows", "packets", "bytes")
 	cmdutil.RegisterEnumCompletion(cmd, "rank", "delta", "ratio")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
@@ -164,7 +166,7 @@ func diffRun(ctx context.Context, opts *Options) error {
 			}
 		}
 	}
-	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs}
+	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs, Memory: cmdutil.MemoryBudget(opts.Memory)}
 	if plan.Filter != nil {
 		q.Filter = plan.Filter
 	}
