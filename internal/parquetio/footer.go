@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/pierrec/lz4/v4"
 )
 
 // flowlog reads a Parquet footer itself (footerOf) rather than through
@@ -17,12 +19,16 @@ import (
 
 // Bounds on what a file may declare. Writers keep pages near 1 MiB and row
 // groups to some million rows; these are far above that and far below what
-// would exhaust memory.
+// would exhaust memory. (Variables, so that the fuzz test can lower them:
+// a fuzzer is slow on inputs that allocate what the real bounds allow.)
+var (
+	maxPageBytes    int32 = 64 << 20 // a page's compressed or uncompressed size
+	maxPageValues   int32 = 1 << 24
+	maxRowGroupRows int64 = 1 << 30
+)
+
 const (
 	maxFooterBytes   = 256 << 20
-	maxPageBytes     = 64 << 20 // a page's compressed or uncompressed size
-	maxPageValues    = 1 << 24
-	maxRowGroupRows  = 1 << 30
 	maxHeaderBytes   = 16 << 20 // a page header (its statistics may be long)
 	firstHeaderBytes = 4 << 10  // what is read first for a page header
 )
@@ -33,6 +39,8 @@ const (
 	typeInt64             = 2
 	typeByteArray         = 6
 	typeFixedLenByteArray = 7
+
+	codecLZ4Raw = 7
 
 	pageData       = 0
 	pageDictionary = 2
@@ -71,7 +79,7 @@ type rowGroupMeta struct {
 }
 
 type chunkMeta struct {
-	typ                      int32
+	typ, codec               int32
 	numValues                int64
 	compressed, uncompressed int64
 	dataOffset, dictOffset   int64
@@ -254,6 +262,8 @@ func decodeColumnChunk(d *thriftDecoder) (chunkMeta, error) {
 				switch {
 				case id == 1:
 					c.typ, err = d.i32(typ)
+				case id == 4:
+					c.codec, err = d.i32(typ)
 				case id == 5:
 					c.numValues, err = d.i64(typ)
 				case id == 6:
@@ -396,6 +406,11 @@ func (ft *footer) checkChunk(r io.ReaderAt, rgIndex, leaf int) error {
 		if h.typ == pageData || h.typ == pageDataV2 {
 			values += int64(h.numValues)
 		}
+		if c.codec == codecLZ4Raw && h.compressed > 0 {
+			if err := checkLZ4(r, off+int64(hlen), &h); err != nil {
+				return fail("page at offset %d: %v", off, err)
+			}
+		}
 		off += int64(hlen) + int64(h.compressed)
 	}
 	if values != c.numValues {
@@ -411,6 +426,34 @@ type pageHeader struct {
 	uncompressed, compressed int32
 	numValues                int32
 	levelBytes               int64 // of a version 2 data page
+	uncompressedV2           bool  // a version 2 page whose values are not compressed
+}
+
+// checkLZ4 decompresses an LZ4_RAW page into the size its header declares.
+// parquet-go doubles its buffer for as long as a block fails to decompress,
+// which a corrupt block does for ever.
+func checkLZ4(r io.ReaderAt, off int64, h *pageHeader) error {
+	src := make([]byte, h.compressed)
+	if _, err := r.ReadAt(src, off); err != nil {
+		return err
+	}
+	size := int64(h.uncompressed)
+	if h.typ == pageDataV2 {
+		if h.uncompressedV2 {
+			return nil
+		}
+		src = src[h.levelBytes:]
+		size -= h.levelBytes
+	}
+	if size < 0 {
+		return errors.New("levels larger than the page")
+	}
+	dst := make([]byte, size)
+	n, err := lz4.UncompressBlock(src, dst)
+	if err != nil || int64(n) != size {
+		return fmt.Errorf("LZ4_RAW data that does not decompress to the %d bytes declared", size)
+	}
+	return nil
 }
 
 // decode reads a page header from the front of b and returns its length.
@@ -435,6 +478,8 @@ func (h *pageHeader) decode(b []byte) (int, error) {
 				switch {
 				case sub == 1:
 					h.numValues, err = d.i32(typ)
+				case id == 8 && sub == 7 && typ == tFalse:
+					h.uncompressedV2 = true
 				case id == 8 && (sub == 5 || sub == 6):
 					var n int32
 					n, err = d.i32(typ)
