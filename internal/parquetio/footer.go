@@ -328,6 +328,10 @@ func (ft *footer) checkRowGroup(i int) error {
 			return fail("no column metadata (an encrypted column?)")
 		case c.numValues < 0 || c.numValues > maxRowGroupRows:
 			return fail("%d values", c.numValues)
+		case i > 0 && c.codec != ft.rowGroups[0].chunks[j].codec:
+			// parquet-go decompresses every chunk of a column with the
+			// codec of the first.
+			return fail("codec %d, not row group 0's %d", c.codec, ft.rowGroups[0].chunks[j].codec)
 		case c.typ != ft.leafTypes[j]:
 			return fail("column chunk of %s in a column of %s", typeName(c.typ), typeName(ft.leafTypes[j]))
 		case c.compressed < 0 || c.uncompressed < 0:
