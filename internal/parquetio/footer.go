@@ -337,8 +337,10 @@ func (ft *footer) checkRowGroup(i int) error {
 		case c.compressed < 0 || c.uncompressed < 0:
 			return fail("column chunk of %d bytes (%d uncompressed)", c.compressed, c.uncompressed)
 		}
+		// Where parquet-go starts reading the pages: at the dictionary
+		// page when there is one.
 		c.start = c.dataOffset
-		if c.dictOffset > 0 && c.dictOffset < c.start {
+		if c.dictOffset != 0 {
 			c.start = c.dictOffset
 		}
 		c.end = c.start + c.compressed
