@@ -172,6 +172,11 @@ func TestSkipRowGroups(t *testing.T) {
 			if err != nil || counted+whole != int64(want) || (whole == 0) != (tc.name == "since only") || decoded+whole > int64(tc.readGroups*1000) {
 				t.Errorf("exact count: %d decoded, %d matched, %d whole (%v); want %d", decoded, counted, whole, err, want)
 			}
+			// A verdict count counts the verdict column: no record
+			// reaches fn.
+			if tc.name == "reject" && (counted != 0 || whole != int64(want)) {
+				t.Errorf("verdict count: %d records reached fn, %d counted in the column; want none and %d", counted, whole, want)
+			}
 		})
 	}
 }

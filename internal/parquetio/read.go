@@ -204,8 +204,10 @@ func (rd *Reader) Each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 
 // Count is Each for a caller that only counts: with exact bounds, a row
 // group whose statistics put every record within them is not decoded but
-// counted in whole. It returns the records decoded and those counted whole
-// (which fn never sees).
+// counted in whole; with bounds of verdicts alone, the verdict column of
+// any other row group is counted without a record made of a row. It
+// returns the records decoded and those counted whole (which fn never
+// sees).
 func (rd *Reader) Count(f *File, need record.FieldSet, b Bounds, fn func(*record.Record) bool) (decoded, whole int64, err error) {
 	decoded, err = rd.each(f, need, false, b, fn, &whole)
 	return decoded, whole, err
@@ -244,6 +246,28 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 				return fmt.Errorf("%s: row group %d, column %s: %w", f.name, i, f.ft.leafName(leaf), err)
 			}
 			return nil
+		}
+		if whole != nil && b.Exact && b.Since == 0 && b.Until == 0 && len(b.Actions) > 0 && f.col[record.ActionField] >= 0 {
+			// A verdict count: the verdicts, counted in the column,
+			// without a record for each row.
+			v := &rd.cols[record.ActionField]
+			v.reset()
+			if err := decode(v, f.col[record.ActionField], kindText, record.ActionField); err != nil {
+				return n, err
+			}
+			var want [256]bool
+			for _, a := range b.Actions {
+				want[a] = true
+			}
+			var matched int64
+			for r, e := range v.enums {
+				if v.valid[r] && want[e] {
+					matched++
+				}
+			}
+			*whole += matched
+			n += int64(rows) - matched
+			continue
 		}
 		var present record.FieldSet
 		rd.bins[0].reset()
