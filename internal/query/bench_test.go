@@ -12,14 +12,15 @@ import (
 	"github.com/flowlog/flowlog/internal/simulate"
 )
 
-// simulatedInputs returns a few hours of simulated objects, held in memory.
-func simulatedInputs(b *testing.B) []Input {
+// simulatedInputs returns a few hours of simulated objects of the given
+// traffic, held in memory.
+func simulatedInputs(b *testing.B, traffic simulate.Traffic) []Input {
 	b.Helper()
 	store, err := local.New(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := simulate.Config{Name: "bench", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Duration: 4 * time.Hour, RecordsPerObject: 20000, Seed: 42}
+	cfg := simulate.Config{Name: "bench", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Duration: 4 * time.Hour, RecordsPerObject: 20000, Seed: 42, Traffic: traffic}
 	if _, err := simulate.Run(context.Background(), cfg, store); err != nil {
 		b.Fatal(err)
 	}
@@ -40,12 +41,13 @@ func simulatedInputs(b *testing.B) []Input {
 	return inputs
 }
 
-// BenchmarkQuerySimulated runs the benchmark script's two queries on
-// simulated objects in memory: the rejects counted, and the top talkers by
-// bytes. Its CPU profile is what cmd/flowlog/default.pgo is made from
-// (scripts/pgo.sh).
+// BenchmarkQuerySimulated runs the benchmark script's queries on simulated
+// objects in memory: the rejects counted, and the top talkers by bytes, and
+// on internet traffic (about a group a record) the top talkers and the top
+// source-destination pairs. Its CPU profile is what cmd/flowlog/default.pgo
+// is made from (scripts/pgo.sh).
 func BenchmarkQuerySimulated(b *testing.B) {
-	inputs := simulatedInputs(b)
+	inputs := simulatedInputs(b, simulate.TrafficDefault)
 	b.Run("count-rejects", func(b *testing.B) {
 		rejects, err := expr.Compile("action REJECT")
 		if err != nil {
@@ -70,13 +72,28 @@ func BenchmarkQuerySimulated(b *testing.B) {
 			}
 		}
 	})
+	internet := simulatedInputs(b, simulate.TrafficInternet)
+	for _, spec := range []string{"srcaddr", "srcaddr,dstaddr"} {
+		b.Run("internet-top-"+spec, func(b *testing.B) {
+			keys, err := ParseGroupKeys(spec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			q := &Query{Inputs: internet}
+			for b.Loop() {
+				if _, _, err := q.Aggregate(context.Background(), keys, SortBytes, 10); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 // BenchmarkGroupTime compares time keys with group-bys of other keys of
 // about the same number of groups: a time key should cost no more than
 // any other key.
 func BenchmarkGroupTime(b *testing.B) {
-	inputs := simulatedInputs(b)
+	inputs := simulatedInputs(b, simulate.TrafficDefault)
 	for _, spec := range []string{
 		"action,log_status", "time/1h,action", // a handful of groups
 		"dstport", "time/1m,action", // hundreds

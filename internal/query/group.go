@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,20 +147,11 @@ func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 	return groups[0], stats, nil
 }
 
-// groupsOf returns the groups of t (nil when no input had a record) as g
-// orders and cuts them.
-func groupsOf(t groupTable, g Grouping) ([]Group, error) {
+// groupsOf finishes the tables of an aggregation, one a worker (see
+// finishTables), and returns the groups (nil when no input had a record) as
+// g orders and cuts them.
+func groupsOf(tables []*groupTable, g Grouping, workers int) ([]Group, error) {
 	keys := g.Keys
-	if t == nil && !g.Fill {
-		return nil, nil
-	}
-	var rows []groupRow
-	if t != nil {
-		rows = t.rows()
-	}
-	if conversationIndex(keys) >= 0 {
-		rows = foldConversations(rows, keys)
-	}
 	metric := func(a *groupSums) uint64 {
 		switch g.SortBy {
 		case SortPackets:
@@ -169,25 +161,44 @@ func groupsOf(t groupTable, g Grouping) ([]Group, error) {
 		}
 		return a.flows
 	}
-	if ti := timeIndex(keys); ti >= 0 {
-		var err error
+	top := g.Top
+	if g.Limit > 0 && (top == 0 || g.Limit < top) {
+		top = g.Limit
+	}
+	// Largest first; ties in key order, as the key encoding sorts: absent
+	// first, then IPv4 before IPv6, numbers and addresses numerically.
+	compare := func(x, y groupRow) int {
+		if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
+			return c
+		}
+		return strings.Compare(x.key, y.key)
+	}
+	ti, ci := timeIndex(keys), conversationIndex(keys)
+	// A time series orders whole series, and a conversation's two
+	// directions are groups of their own until folded: both need every
+	// group. Any other top is kept while the tables are finished.
+	whole := ti >= 0 || ci >= 0
+	finishTop := top
+	if whole {
+		finishTop = 0
+	}
+	if !slices.ContainsFunc(tables, func(t *groupTable) bool { return t != nil }) && !g.Fill {
+		return nil, nil
+	}
+	rows, err := finishTables(tables, workers, finishTop, compare)
+	if err != nil {
+		return nil, err
+	}
+	if ci >= 0 {
+		rows = foldConversations(rows, keys)
+	}
+	switch {
+	case ti >= 0:
 		if rows, err = orderSeries(rows, keys, ti, g, metric); err != nil {
 			return nil, err
 		}
-	} else {
-		top := g.Top
-		if g.Limit > 0 && (top == 0 || g.Limit < top) {
-			top = g.Limit
-		}
-		// Largest first; ties in key order, as the key encoding sorts:
-		// absent first, then IPv4 before IPv6, numbers and addresses
-		// numerically.
-		rows = topN(rows, top, func(x, y groupRow) int {
-			if c := cmp.Compare(metric(y.sums), metric(x.sums)); c != 0 {
-				return c
-			}
-			return compareKeys(x, y)
-		})
+	case whole || top == 0:
+		rows = topN(rows, top, compare)
 	}
 	groups := make([]Group, len(rows))
 	for i, row := range rows {
@@ -206,19 +217,4 @@ func groupsOf(t groupTable, g Grouping) ([]Group, error) {
 		}
 	}
 	return groups, nil
-}
-
-// compareKeys orders two rows by key: an addrTable's absent address first,
-// then addresses, then encoded keys bytewise.
-func compareKeys(x, y groupRow) int {
-	if x.addr.IsValid() != y.addr.IsValid() {
-		if x.addr.IsValid() {
-			return 1
-		}
-		return -1
-	}
-	if c := x.addr.Compare(y.addr); c != 0 {
-		return c
-	}
-	return strings.Compare(x.key, y.key)
 }

@@ -8,55 +8,6 @@ import (
 	"github.com/flowlog/flowlog/internal/record"
 )
 
-// addrKey is an address as a table key: its sixteen bytes as two
-// big-endian words (an IPv4 address in the low 32 bits of lo) and its
-// family, 4 or 6. The zero key, family 0, marks an empty slot.
-type addrKey struct {
-	hi, lo uint64
-	family uint8
-}
-
-// addrMask keeps the network part of an address: of an IPv4 address in
-// v4, of an IPv6 address in hi and lo, laid out as in a addrKey.
-type addrMask struct {
-	v4, hi, lo uint64
-}
-
-// maskOf returns the mask that keeps the first bits4 bits of an IPv4
-// address and the first bits6 bits of an IPv6 address.
-func maskOf(bits4, bits6 int) addrMask {
-	m := addrMask{v4: ^uint64(0) << (32 - bits4) & 0xffffffff, hi: ^uint64(0), lo: ^uint64(0)}
-	switch {
-	case bits6 <= 64:
-		m.hi = ^uint64(0) << (64 - bits6)
-		m.lo = 0
-	case bits6 < 128:
-		m.lo = ^uint64(0) << (128 - bits6)
-	}
-	return m
-}
-
-// addrKeyOf returns the key of address a, masked by m (from maskOf).
-func addrKeyOf(a netip.Addr, m addrMask) addrKey {
-	if a.Is4() {
-		b := a.As4()
-		return addrKey{lo: uint64(binary.BigEndian.Uint32(b[:])) & m.v4, family: 4}
-	}
-	b := a.As16()
-	return addrKey{hi: binary.BigEndian.Uint64(b[:8]) & m.hi, lo: binary.BigEndian.Uint64(b[8:]) & m.lo, family: 6}
-}
-
-// addr returns the address of key k.
-func (k addrKey) addr() netip.Addr {
-	if k.family == 4 {
-		return netip.AddrFrom4([4]byte{byte(k.lo >> 24), byte(k.lo >> 16), byte(k.lo >> 8), byte(k.lo)})
-	}
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], k.hi)
-	binary.BigEndian.PutUint64(b[8:], k.lo)
-	return netip.AddrFrom16(b)
-}
-
 // appendGroupKey encodes the key fields of r into a byte string that sorts
 // like the values: absent first, then IPv4 before IPv6, numbers big-endian.
 func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
@@ -83,16 +34,7 @@ func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
 			default:
 				a, _ = r.Addr(k.Field)
 			}
-			bits, family := k.Bits6, byte(6)
-			if a.Is4() {
-				bits, family = k.Bits4, 4
-			}
-			if p, err := a.Prefix(bits); err == nil {
-				a = p.Addr()
-			}
-			dst = append(dst, family, byte(bits))
-			b := a.As16()
-			dst = append(dst, b[:]...)
+			dst = appendAddr(dst, a, k.Bits4, k.Bits6)
 		case record.KindText:
 			v := r.Text(k.Field)
 			dst = append(dst, 1)
@@ -116,6 +58,34 @@ func appendGroupKey(dst []byte, keys []GroupKey, r *record.Record) []byte {
 		}
 	}
 	return dst
+}
+
+// appendAddr encodes an address, present, keeping its first bits4 bits
+// (IPv4) or bits6 bits (IPv6): its family, 4 or 6, then its bytes. An IPv4
+// address in IPv6 form (::ffff:a.b.c.d) is an IPv6 address, as it is in
+// netip.
+func appendAddr(dst []byte, a netip.Addr, bits4, bits6 int) []byte {
+	if a.Is4() {
+		b := a.As4()
+		v := binary.BigEndian.Uint32(b[:])
+		if bits4 < 32 {
+			v &= ^uint32(0) << (32 - bits4)
+		}
+		dst = append(dst, 4)
+		return binary.BigEndian.AppendUint32(dst, v)
+	}
+	b := a.As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	switch {
+	case bits6 <= 64:
+		hi &= ^uint64(0) << (64 - bits6) // a shift by 64 clears every bit
+		lo = 0
+	case bits6 < 128:
+		lo &= ^uint64(0) << (128 - bits6)
+	}
+	dst = append(dst, 6)
+	dst = binary.BigEndian.AppendUint64(dst, hi)
+	return binary.BigEndian.AppendUint64(dst, lo)
 }
 
 func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
@@ -142,13 +112,13 @@ func decodeGroupKey(s string, keys []GroupKey) []KeyValue {
 		}
 		switch k.Field.Kind() {
 		case record.KindAddr:
-			family, bits := b[0], int(b[1])
-			a := netip.AddrFrom16([16]byte(b[2:18]))
-			if family == 4 {
-				a = a.Unmap()
+			if b[0] == 4 {
+				v.Addr = netip.PrefixFrom(netip.AddrFrom4([4]byte(b[1:5])), k.Bits4)
+				b = b[5:]
+			} else {
+				v.Addr = netip.PrefixFrom(netip.AddrFrom16([16]byte(b[1:17])), k.Bits6)
+				b = b[17:]
 			}
-			v.Addr = netip.PrefixFrom(a, bits)
-			b = b[18:]
 		case record.KindText:
 			n := int(binary.BigEndian.Uint16(b[1:]))
 			v.Text = string(b[3 : 3+n])
@@ -188,7 +158,10 @@ func segmentLen(b []byte, k GroupKey) int {
 	}
 	switch k.Field.Kind() {
 	case record.KindAddr:
-		return 18
+		if b[0] == 4 {
+			return 5
+		}
+		return 17
 	case record.KindText:
 		return 3 + int(binary.BigEndian.Uint16(b[1:]))
 	case record.KindAction, record.KindStatus:

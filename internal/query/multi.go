@@ -44,15 +44,30 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 			need |= a.Filter.Fields()
 		}
 	}
-	// tables[w][i] is worker w's table of aggregation i.
-	tables := make([][]groupTable, q.workers())
-	visits := make([]func(*record.Record) bool, q.workers())
+	// shared[i] is the table of aggregation i that the workers' tables are
+	// merged into, tables[w][i] worker w's.
+	workers := q.workers()
+	share := int64(0)
+	if q.Memory > 0 {
+		share = max((q.Memory-int64(workers*len(aggs))*localBytes)/int64(len(aggs)), minTableShare)
+	}
+	shared := make([]*groupTable, len(aggs))
+	for i, a := range aggs {
+		shared[i] = newSharedTable(a.Keys, share, q.TempDir)
+	}
+	tables := make([][]*groupTable, workers)
+	defer func() {
+		for _, t := range shared {
+			t.close()
+		}
+	}()
+	visits := make([]func(*record.Record) bool, workers)
 	readers, err := q.forEachInput(ctx, q.need(need), false, func(rd *reader, i int) error {
 		visit := visits[rd.slot]
 		if visit == nil {
-			ts := make([]groupTable, len(aggs))
-			for i, a := range aggs {
-				ts[i] = newGroupTable(a.Keys)
+			ts := make([]*groupTable, len(aggs))
+			for i := range aggs {
+				ts[i] = newWorkerTable(shared[i])
 			}
 			tables[rd.slot] = ts
 			var others []func(*record.Record) bool
@@ -70,27 +85,34 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 	}
 	groups = make([][]Group, len(aggs))
 	for i, a := range aggs {
-		var all groupTable
+		var of []*groupTable
 		for _, ts := range tables {
-			switch {
-			case ts == nil:
-			case all == nil:
-				all = ts[i]
-			default:
-				all.merge(ts[i])
+			if ts != nil {
+				of = append(of, ts[i])
 			}
 		}
-		if groups[i], err = groupsOf(all, a.Grouping); err != nil {
+		if of != nil {
+			of = append(of, shared[i])
+		}
+		if groups[i], err = groupsOf(of, a.Grouping, workers); err != nil {
 			return nil, stats, err
+		}
+		if sf := shared[i].spill; sf != nil {
+			stats.SpillRuns += shared[i].spilled
+			stats.SpillBytes += sf.size
 		}
 	}
 	return groups, stats, nil
 }
 
+// minTableShare is the least memory a group table is given, however small
+// the budget: below it a table would spill every few groups.
+const minTableShare = 1 << 20
+
 // visitor offers a record to each table whose aggregation keeps it, then
 // to the other visitors. One aggregation without a filter, the plain
 // group-by, adds straight to its table.
-func visitor(aggs []Aggregation, tables []groupTable, others []func(*record.Record) bool) func(*record.Record) bool {
+func visitor(aggs []Aggregation, tables []*groupTable, others []func(*record.Record) bool) func(*record.Record) bool {
 	if len(aggs) == 1 && aggs[0].Filter == nil && len(others) == 0 {
 		return tables[0].add
 	}

@@ -31,18 +31,6 @@ func derivedGroupKey(term string, names *addrinfo.Names) (GroupKey, bool, error)
 	return k, true, nil
 }
 
-// derivedKeyLen is the most bytes a derived key's encoding takes;
-// fixedKeyLen+1 for one of unbounded length.
-func derivedKeyLen(k GroupKey) int {
-	switch k.Derived.Attr {
-	case addrinfo.ASN:
-		return 9
-	case addrinfo.Label, addrinfo.Country:
-		return 3
-	}
-	return fixedKeyLen + 1
-}
-
 // keysForWorker returns keys with one lookup cache of their own, shared by
 // the derived keys among them; keys without derived ones come back as
 // they are.

@@ -54,6 +54,11 @@ type Query struct {
 	// statistics can check it: row groups outside them are not read. The
 	// zero value skips nothing.
 	Bounds parquetio.Bounds
+	// Memory bounds the group tables of an aggregation, in bytes: past it
+	// they spill to temporary files in TempDir ("" for the system's), and
+	// the answer is the same. 0 leaves them unbounded.
+	Memory  int64
+	TempDir string
 }
 
 // Stats describe a finished run, for --stats.
@@ -64,6 +69,11 @@ type Stats struct {
 	Matched   int64         // records the filter kept
 	Skipped   int64         // malformed lines skipped
 	Elapsed   time.Duration // wall time of the run
+
+	// Past the memory budget (Query.Memory), group tables wrote SpillRuns
+	// runs of SpillBytes bytes in all to temporary files.
+	SpillRuns  int
+	SpillBytes int64
 }
 
 func (q *Query) workers() int {

@@ -66,7 +66,7 @@ func FuzzConversationKey(f *testing.F) {
 		back := record.Record{SrcAddr: dst, DstAddr: src, SrcPort: pb, DstPort: pa, Protocol: proto, Present: all}
 		k1 := appendGroupKey(nil, keys, &there)
 		k2 := appendGroupKey(nil, keys, &back)
-		if len(k1) != len(k2) || len(k1) > fixedKeyLen || string(k1[:len(k1)-1]) != string(k2[:len(k2)-1]) {
+		if len(k1) != len(k2) || len(k1) > maxConversationLen || string(k1[:len(k1)-1]) != string(k2[:len(k2)-1]) {
 			t.Fatalf("directions encode differently: %x, %x", k1, k2)
 		}
 		if src != dst || pa != pb {

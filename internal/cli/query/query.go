@@ -33,6 +33,7 @@ type Options struct {
 	Since, Until       string
 	Stats, SkipInvalid bool
 	Jobs               int
+	Memory             cmdutil.ByteSize
 	FlowLogs           []string // --flowlog
 	Follow             bool
 	Interval           time.Duration
@@ -128,6 +129,7 @@ beyond-one-machine'.`,
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
+	cmdutil.AddMemoryFlag(cmd, &opts.Memory)
 	fl.StringVar(&opts.SQL, "sql", "", "print the SQL that asks the same of the exported table, in `DIALECT`: duckdb, trino, athena or spark")
 	fl.StringVar(&opts.Table, "table", "", "with --sql, the `TABLE` to read (default flowlogs, as 'flowlog export --ddl' names it)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
@@ -208,6 +210,9 @@ func queryRun(ctx context.Context, opts *Options) error {
 	}
 	if plan.Filter != nil {
 		q.Filter = plan.Filter
+	}
+	if plan.Grouped() {
+		q.Memory = cmdutil.MemoryBudget(opts.Memory)
 	}
 	bar := cmdutil.NewProgress(f.IO, len(inputs), opts.Follow)
 	q.Progress = bar.Done
@@ -415,4 +420,8 @@ func printStats(f *cmdutil.Factory, s query.Stats, listed source.Stats) {
 		listed.Listed, output.Count(listed.Requests, "listing"), listed.Skipped, s.Sources, humanize.IBytes(uint64(s.BytesRead)), humanize.Comma(s.Records), humanize.Comma(s.Matched),
 		humanize.Comma(s.Skipped), s.Elapsed.Round(time.Millisecond), humanize.Comma(int64(rate)),
 		humanize.Comma(net.Retries.Load()), humanize.IBytes(uint64(net.ResumedBytes.Load())))
+	if s.SpillRuns > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "groups past the memory budget: spilled %s of %s to temporary files\n",
+			output.Count(s.SpillRuns, "run"), humanize.IBytes(uint64(s.SpillBytes)))
+	}
 }

@@ -32,6 +32,7 @@ type Options struct {
 	Top          int
 	SkipInvalid  bool
 	Jobs         int
+	Memory       cmdutil.ByteSize
 	FlowLogs     []string // --flowlog
 	MMDB         []string // --mmdb
 	Sources      []string // SOURCE...
@@ -93,6 +94,7 @@ where it starts; the interval is chosen to give at most 200 points.`,
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
+	cmdutil.AddMemoryFlag(cmd, &opts.Memory)
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	return cmd
 }
@@ -145,6 +147,7 @@ func reportRun(ctx context.Context, opts *Options) error {
 	if plan.Filter != nil {
 		q.Filter = plan.Filter
 	}
+	q.Memory = cmdutil.MemoryBudget(opts.Memory)
 	bar := cmdutil.NewProgress(f.IO, len(inputs), false)
 	q.Progress = bar.Done
 	rep, err := report.Build(ctx, q, report.Options{Since: window.Since, Until: window.Until, Top: opts.Top, Names: names})
