@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/dustin/go-humanize"
 )
 
 // Kind says how a Value prints.
@@ -100,12 +98,12 @@ func (v Value) appendText(dst []byte, st textStyle) []byte {
 		return strconv.AppendUint(dst, v.U, 10)
 	case Size:
 		if st.people {
-			return append(dst, humanize.Bytes(v.U)...)
+			return appendSize(dst, v.U, 1000, decimalUnits)
 		}
 		return strconv.AppendUint(dst, v.U, 10)
 	case Rate:
 		if st.people {
-			return append(append(dst, humanize.Bytes(uint64(v.F+0.5))...), "/s"...)
+			return append(appendSize(dst, uint64(v.F+0.5), 1000, decimalUnits), "/s"...)
 		}
 		return strconv.AppendFloat(dst, v.F, 'f', -1, 64)
 	case Int:
@@ -124,15 +122,6 @@ func (v Value) appendText(dst []byte, st textStyle) []byte {
 		return append(dst, '-')
 	}
 	return dst
-}
-
-// appendCount appends n for people: exact below 1000, else with an SI
-// prefix and one decimal (12.3 k, 4.1 M).
-func appendCount(dst []byte, n uint64) []byte {
-	if n < 1000 {
-		return strconv.AppendUint(dst, n, 10)
-	}
-	return append(dst, humanize.SIWithDigits(float64(n), 1, "")...)
 }
 
 // Plural is noun as it follows the number n: "object" for 1, "objects"

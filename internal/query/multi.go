@@ -47,9 +47,11 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 	// shared[i] is the table of aggregation i that the workers' tables are
 	// merged into, tables[w][i] worker w's.
 	workers := q.workers()
-	share := int64(0)
+	// The workers' tables take at most a quarter of the budget.
+	share, localMax := int64(0), int64(maxLocalBytes)
 	if q.Memory > 0 {
-		share = max((q.Memory-int64(workers*len(aggs))*localBytes)/int64(len(aggs)), minTableShare)
+		localMax = min(q.Memory/int64(4*workers*len(aggs)), maxLocalBytes)
+		share = max((q.Memory-int64(workers*len(aggs))*max(localMax, localBytes))/int64(len(aggs)), minTableShare)
 	}
 	shared := make([]*groupTable, len(aggs))
 	for i, a := range aggs {
@@ -67,7 +69,7 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 		if visit == nil {
 			ts := make([]*groupTable, len(aggs))
 			for i := range aggs {
-				ts[i] = newWorkerTable(shared[i])
+				ts[i] = newWorkerTable(shared[i], localMax)
 			}
 			tables[rd.slot] = ts
 			var others []func(*record.Record) bool

@@ -17,7 +17,6 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlog/flowlog/internal/filter/expr"
 	"github.com/flowlog/flowlog/internal/parquetio"
 	"github.com/flowlog/flowlog/internal/record"
 )
@@ -29,11 +28,22 @@ type Input struct {
 	Open func(ctx context.Context) (io.ReadCloser, error)
 }
 
-// Matcher decides which records a query keeps.
-type Matcher interface {
+// Matcher decides which records a query keeps. It is an alias of an
+// interface literal so that a matcher's own package can name the same type
+// without importing query (expr.Matcher), and return it from ForWorker.
+type Matcher = interface {
 	Match(r *record.Record) bool
 	// Fields lists the record fields Match reads.
 	Fields() record.FieldSet
+}
+
+// PerWorker is a Matcher that keeps state while it matches, such as a cache
+// of name lookups, so goroutines must not share it: each worker of a query
+// matches with its own copy from ForWorker. A Matcher without this method
+// is shared by every worker, and must be safe for concurrent use.
+type PerWorker interface {
+	Matcher
+	ForWorker() Matcher
 }
 
 // Query is what every kind of run shares.
@@ -98,7 +108,7 @@ type reader struct {
 	index   int // the input being read
 	ahead   *readAhead
 	q       *Query
-	filter  Matcher // the worker's own when it keeps state (expr.Expr.ForWorker)
+	filter  Matcher // the worker's own when it keeps state (PerWorker)
 	need    record.FieldSet
 	raw     *bufio.Reader
 	gz      *gzip.Reader
@@ -114,8 +124,8 @@ type reader struct {
 
 func newReader(q *Query, need record.FieldSet) *reader {
 	filter := q.Filter
-	if e, ok := filter.(*expr.Expr); ok {
-		filter = e.ForWorker()
+	if pw, ok := filter.(PerWorker); ok {
+		filter = pw.ForWorker()
 	}
 	return &reader{
 		q:      q,

@@ -34,16 +34,18 @@ type groupTable struct {
 	parts [numPartitions]partition
 	pool  chunkPool // its held is the table's memory
 
-	// A worker's table is small, within localBytes: past them it is merged
+	// A worker's table is small, within local bytes: past them it is merged
 	// into shared, the table of the aggregation that the workers share,
 	// partition by partition, each partition while holding its lock. So
 	// a group of few records, as most are on internet traffic, is kept
 	// once rather than once a worker, and the merge of a partition is
 	// cache-friendly: the partition of the shared table is small.
-	shared *groupTable
-	locks  *[numPartitions]sync.Mutex // of a shared table: its partitions'
-	merges sync.RWMutex               // of a shared table: held by a merge, taken by a spill
-	next   int                        // the partition the next merge into shared starts at
+	shared   *groupTable
+	locks    *[numPartitions]sync.Mutex // of a shared table: its partitions'
+	merges   sync.RWMutex               // of a shared table: held by a merge, taken by a spill
+	next     int                        // the partition the next merge into shared starts at
+	local    int64                      // of a worker's table: its bytes, from localBytes up to localMax
+	localMax int64
 
 	// share is the memory the table may hold before it spills (0: never).
 	share   int64
@@ -99,8 +101,14 @@ func (p *partition) empty(pool *chunkPool) {
 	p.used = 0
 }
 
-// localBytes is the memory of a worker's table.
-const localBytes = 2 << 20
+// A worker's table starts at localBytes and doubles, up to maxLocalBytes,
+// while most of the groups it merges into the shared table are there
+// already: the workers keep meeting the same groups, too many for their
+// tables, and a larger table merges less often.
+const (
+	localBytes    = 2 << 20
+	maxLocalBytes = 16 << 20
+)
 
 // newGroupTable returns an empty table for keys, on its own.
 func newGroupTable(keys []GroupKey) *groupTable {
@@ -114,9 +122,10 @@ func newSharedTable(keys []GroupKey, share int64, tempDir string) *groupTable {
 	return &groupTable{keys: keys, locks: new([numPartitions]sync.Mutex), share: share, tempDir: tempDir}
 }
 
-// newWorkerTable returns a worker's table for the keys of shared.
-func newWorkerTable(shared *groupTable) *groupTable {
-	return &groupTable{keys: keysForWorker(shared.keys), shared: shared}
+// newWorkerTable returns a worker's table for the keys of shared, which
+// may grow up to localMax bytes (see localBytes).
+func newWorkerTable(shared *groupTable, localMax int64) *groupTable {
+	return &groupTable{keys: keysForWorker(shared.keys), shared: shared, local: localBytes, localMax: max(localMax, localBytes)}
 }
 
 // close removes what the table spilled.
@@ -198,7 +207,7 @@ func (t *groupTable) reserve(p *partition, keyWords int) {
 	}
 	// Memory the pool has is memory the table already holds; anything else
 	// is fresh.
-	if t.shared != nil && (grow || !t.pool.has(sumsWords+keyWords)) && t.pool.held.Load() >= localBytes {
+	if t.shared != nil && (grow || !t.pool.has(sumsWords+keyWords)) && t.pool.held.Load() >= t.local {
 		t.mergeIntoShared()
 	}
 }
@@ -225,20 +234,27 @@ func (t *groupTable) mergeIntoShared() {
 	}
 	s.merges.RLock()
 	defer s.merges.RUnlock()
+	merged, added := 0, 0
 	for k := range numPartitions {
 		i := (t.next + k) % numPartitions
 		p := &t.parts[i]
 		if p.used == 0 {
 			continue
 		}
+		merged += p.used
 		s.locks[i].Lock()
+		before := s.parts[i].used
 		for _, chunk := range p.chunks {
 			mergeEntries(&s.parts[i], chunk, &s.pool)
 		}
+		added += s.parts[i].used - before
 		s.locks[i].Unlock()
 		p.empty(&t.pool)
 	}
 	t.next = (t.next + numPartitions/2 + 1) % numPartitions
+	if 2*added < merged {
+		t.local = min(2*t.local, t.localMax)
+	}
 }
 
 // needsIndex reports whether p's index must grow to take one more entry:

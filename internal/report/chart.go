@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/query"
 )
 
@@ -194,13 +195,13 @@ func rankChart(id string, r Ranking) chart {
 		}
 		value := metricText(bytes, v)
 		if bytes {
-			value += " · " + countText(row.Flows)
+			value += " · " + output.CountText(row.Flows)
 		}
 		value += " " + plural(int(min(row.Flows, 2)), "flow")
 		c.Texts = append(c.Texts, label{0, y + 11, "start", "name", fmt.Sprintf("%d. %s", i+1, row.Label)})
 		c.Rects = append(c.Rects, shape{X: 0, Y: y + 15, W: w, H: 10, Class: "bar", Tip: row.Label + ": " + value})
 		c.Texts = append(c.Texts, label{w + 6, y + 24, "start", "value", value})
-		c.Table.Rows = append(c.Table.Rows, []string{strconv.Itoa(i + 1), row.Label, exactText(row.Flows), exactText(row.Packets), exactText(row.Bytes)})
+		c.Table.Rows = append(c.Table.Rows, []string{strconv.Itoa(i + 1), row.Label, output.Thousands(row.Flows), output.Thousands(row.Packets), output.Thousands(row.Bytes)})
 		if i < 3 {
 			parts = append(parts, fmt.Sprintf("%s with %s", row.Label, value))
 		}

@@ -1,41 +1,19 @@
 package report
 
 import (
-	"math"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
+	"github.com/flowlog/flowlog/internal/output"
 )
 
-// bytesText is a size as people read it: "1.8 GB" (decimal units, as the
-// --where language and the query tables count).
-func bytesText(b uint64) string { return humanize.Bytes(b) }
-
-// countText is a count as people read it: "950", "12.3 k", "1.8 M".
-func countText(n uint64) string {
-	if n < 1000 {
-		return strconv.FormatUint(n, 10)
-	}
-	return strings.TrimSpace(humanize.SIWithDigits(float64(n), 1, ""))
-}
-
-// exactText is a count in full, with thousands separators, for tables.
-func exactText(n uint64) string {
-	if n > math.MaxInt64 {
-		return strconv.FormatUint(n, 10)
-	}
-	return humanize.Comma(int64(n))
-}
-
 // metricText formats a value of a metric: bytes as sizes, the rest as
-// counts.
+// counts, as tables for people show them (internal/output).
 func metricText(bytes bool, v uint64) string {
 	if bytes {
-		return bytesText(v)
+		return output.SizeText(v)
 	}
-	return countText(v)
+	return output.CountText(v)
 }
 
 // percentText is part of whole as a percentage: "12.5%", "<0.1%".

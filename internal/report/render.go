@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/flowlog/flowlog/internal/output"
 )
 
 //go:embed templates/report.html.tmpl
@@ -72,8 +74,8 @@ func layout(r *Report) page {
 		{"records span", timeText(r.Totals.First, loc) + " to " + timeText(r.Totals.Last, loc)},
 		{"filters", filters},
 		{"read", fmt.Sprintf("%s %s (%s), %s records, %s kept, %s malformed lines skipped",
-			exactText(uint64(h.Objects)), plural(h.Objects, "source"), bytesText(uint64(max(h.BytesRead, 0))),
-			exactText(uint64(h.Records)), exactText(uint64(h.Matched)), exactText(uint64(h.Skipped)))},
+			output.Thousands(uint64(h.Objects)), plural(h.Objects, "source"), output.SizeText(uint64(max(h.BytesRead, 0))),
+			output.Thousands(uint64(h.Records)), output.Thousands(uint64(h.Matched)), output.Thousands(uint64(h.Skipped)))},
 		{"times", "in " + p.Zone},
 		{"made by", fmt.Sprintf("flowlog %s at %s", h.Version, timeText(h.Generated, loc))},
 	}
@@ -90,11 +92,11 @@ func layout(r *Report) page {
 		missing += g.MissingWindows
 	}
 	p.Cards = []card{
-		{"bytes", bytesText(all.Bytes), countText(all.Packets) + " packets"},
-		{"flows", countText(all.Flows), exactText(all.Flows)},
-		{"rejected", percentText(t.Rejected.Flows, all.Flows), countText(t.Rejected.Flows) + " flows, " + bytesText(t.Rejected.Bytes)},
+		{"bytes", output.SizeText(all.Bytes), output.CountText(all.Packets) + " packets"},
+		{"flows", output.CountText(all.Flows), output.Thousands(all.Flows)},
+		{"rejected", percentText(t.Rejected.Flows, all.Flows), output.CountText(t.Rejected.Flows) + " flows, " + output.SizeText(t.Rejected.Bytes)},
 		{"IPv6", percentText(t.IPv6.Bytes, t.IPv4.Bytes+t.IPv6.Bytes), "of bytes; " + percentText(t.IPv6.Flows, t.IPv4.Flows+t.IPv6.Flows) + " of flows"},
-		{"gaps", fmt.Sprintf("%d %s", missing, plural(missing, "window")), "without an object; " + exactText(noData+skipData) + " NODATA/SKIPDATA lines"},
+		{"gaps", fmt.Sprintf("%d %s", missing, plural(missing, "window")), "without an object; " + output.Thousands(noData+skipData) + " NODATA/SKIPDATA lines"},
 	}
 
 	if len(r.Traffic.Points) == 0 {
@@ -164,7 +166,7 @@ func layout(r *Report) page {
 	p.Statuses.Head = []string{"interface", "NODATA", "SKIPDATA", "first", "last"}
 	p.Statuses.Numeric = []bool{false, true, true, false, false}
 	for _, s := range r.Gaps.Statuses {
-		p.Statuses.Rows = append(p.Statuses.Rows, []string{s.Interface, exactText(s.NoData), exactText(s.SkipData), timeText(s.First, loc), timeText(s.Last, loc)})
+		p.Statuses.Rows = append(p.Statuses.Rows, []string{s.Interface, output.Thousands(s.NoData), output.Thousands(s.SkipData), timeText(s.First, loc), timeText(s.Last, loc)})
 	}
 	return p
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowlog/flowlog/internal/addrinfo"
 	"github.com/flowlog/flowlog/internal/filter/expr"
+	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/scans"
 )
@@ -115,7 +116,7 @@ func scannerChart(id string, s Scanners, loc *time.Location) chart {
 		ports, hosts := distinctText(r, r.Ports), distinctText(r, r.Hosts)
 		reject := percentText(r.Rejects, r.Flows)
 		name := r.Source.String()
-		c.Texts = append(c.Texts, label{0, y + 11, "start", "name", fmt.Sprintf("%d. %s — %s %s, %s rejected", i+1, name, countText(r.Flows), plural(int(min(r.Flows, 2)), "flow"), reject)})
+		c.Texts = append(c.Texts, label{0, y + 11, "start", "name", fmt.Sprintf("%d. %s — %s %s, %s rejected", i+1, name, output.CountText(r.Flows), plural(int(min(r.Flows, 2)), "flow"), reject)})
 		wp, wh := width(r.Ports), width(r.Hosts)
 		c.Rects = append(c.Rects,
 			shape{X: 0, Y: y + 15, W: wp, H: scanBarH, Class: "s-ports", Tip: name + ": " + ports + " distinct ports"},
@@ -123,7 +124,7 @@ func scannerChart(id string, s Scanners, loc *time.Location) chart {
 		c.Texts = append(c.Texts,
 			label{wp + 6, y + 23, "start", "value", ports + " " + plural(int(min(r.Ports, 2)), "port")},
 			label{wh + 6, y + 34, "start", "value", hosts + " " + plural(int(min(r.Hosts, 2)), "host")})
-		c.Table.Rows = append(c.Table.Rows, []string{strconv.Itoa(i + 1), name, ports, hosts, exactText(r.Flows), reject,
+		c.Table.Rows = append(c.Table.Rows, []string{strconv.Itoa(i + 1), name, ports, hosts, output.Thousands(r.Flows), reject,
 			timeText(unixTime(r.First), loc), timeText(unixTime(r.Last), loc), topPortsText(r)})
 		if i < 3 {
 			parts = append(parts, fmt.Sprintf("%s with %s ports and %s hosts", name, ports, hosts))
@@ -138,9 +139,9 @@ func scannerChart(id string, s Scanners, loc *time.Location) chart {
 // (counts up to scans.ExactUpTo are exact).
 func distinctText(s scans.Scanner, v uint64) string {
 	if s.Approximate && v > scans.ExactUpTo {
-		return "≈" + exactText(v)
+		return "≈" + output.Thousands(v)
 	}
-	return exactText(v)
+	return output.Thousands(v)
 }
 
 // topPortsText lists the ports a scanner touched most: "22 (ssh): 40,
@@ -156,9 +157,9 @@ func topPortsText(s scans.Scanner) string {
 		}
 		switch {
 		case s.TopExact:
-			p += ": " + exactText(t.Flows)
+			p += ": " + output.Thousands(t.Flows)
 		case t.Flows > 1:
-			p += ": ≥" + exactText(t.Flows)
+			p += ": ≥" + output.Thousands(t.Flows)
 		}
 		parts = append(parts, p)
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/prune"
@@ -40,7 +38,7 @@ func DeletePlan(ctx context.Context, f *Factory, plan *prune.Plan, where string)
 		}
 	}
 	w := f.IO.ErrOut
-	fmt.Fprintf(w, "deleted %s (%s) from %s\n", output.Count(len(deleted), "object"), humanize.IBytes(uint64(bytes)), where)
+	fmt.Fprintf(w, "deleted %s (%s) from %s\n", output.Count(len(deleted), "object"), output.BinarySizeText(uint64(bytes)), where)
 	for i, k := range res.Failed {
 		if i == maxFailuresShown {
 			fmt.Fprintf(w, "  … and %d more\n", len(res.Failed)-maxFailuresShown)

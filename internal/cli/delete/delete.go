@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -109,9 +108,9 @@ func deleteRun(ctx context.Context, opts *Options) error {
 			}
 			n += len(plan.Objects)
 			size += plan.Bytes
-			fmt.Fprintf(w, "  and %s (%s): %s\n", output.Count(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), flowLogObjects(ctx, f, fl))
+			fmt.Fprintf(w, "  and %s (%s): %s\n", output.Count(len(plan.Objects), "object"), output.BinarySizeText(uint64(plan.Bytes)), flowLogObjects(ctx, f, fl))
 		}
-		question = fmt.Sprintf("delete %s and %s (%s)?", output.Count(len(logs), "flow log"), output.Count(n, "object"), humanize.IBytes(uint64(size)))
+		question = fmt.Sprintf("delete %s and %s (%s)?", output.Count(len(logs), "flow log"), output.Count(n, "object"), output.BinarySizeText(uint64(size)))
 	case opts.ExpireDays > 0:
 		for _, fl := range logs {
 			store, err := f.Store(ctx, fl.Bucket)
@@ -247,7 +246,7 @@ func offerObjectDeletion(ctx context.Context, f *cmdutil.Factory, logs []flowlog
 			if len(logs) > 1 {
 				whose = "their"
 			}
-			ok, err := f.IO.Confirm(fmt.Sprintf("also delete %s %s (%s) now?", whose, output.Count(n, "object"), humanize.IBytes(uint64(size))))
+			ok, err := f.IO.Confirm(fmt.Sprintf("also delete %s %s (%s) now?", whose, output.Count(n, "object"), output.BinarySizeText(uint64(size))))
 			if err != nil && !errors.Is(err, iostreams.ErrNoAnswer) {
 				return err
 			}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -53,7 +52,8 @@ takes it (2h..1h, 2026-11-25T08:00:00Z..2026-11-25T09:00:00Z); or a time as
 --since takes it, to now. --compare defaults to the last hour; --base to the
 window of the same length just before --compare.
 
-Sources and filters are those of query. Each window is read once.
+Sources and filters are those of query. The objects of both windows are
+read in one pass: an object that both windows need is read once.
 
 Output (-o): a table on a terminal, or json, ndjson and csv: the group keys,
 change (new, gone, up or down), base_METRIC, compare_METRIC, delta (compare
@@ -137,36 +137,46 @@ func diffRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 
-	// One pass over each window, each through query's aggregation.
-	var plan *query.Plan
-	var groups [2][]query.Group
-	var skipped int64
+	// One pass over the objects of both windows: each record is offered to
+	// each window's group table, through that window's time filter, so an
+	// object both windows need is read once.
+	plan, err := opts.Spec.Plan()
+	if err != nil {
+		return err
+	}
+	var inputs []query.Input
+	seen := map[string]bool{}
+	aggs := make([]query.Aggregation, 2)
 	for i, w := range []timespec.Period{base, compare} {
-		spec := opts.Spec
-		spec.Since, spec.Until = w.Since, w.Until
-		if plan, err = spec.Plan(); err != nil {
-			return err
-		}
-		inputs, err := sources.Inputs(ctx, source.Window{Since: w.Since, Until: w.Until}, &source.Stats{})
+		window, err := query.Spec{Since: w.Since, Until: w.Until}.Plan()
 		if err != nil {
 			return err
 		}
-		q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs}
-		if plan.Filter != nil {
-			q.Filter = plan.Filter
-		}
-		if q.Workers == 0 && sources.Remote {
-			q.Workers = max(8, 2*runtime.GOMAXPROCS(0))
-		}
-		var stats query.Stats
-		groups[i], stats, err = q.Aggregate(ctx, plan.Keys, plan.SortBy, 0)
-		skipped += stats.Skipped
+		aggs[i] = query.Aggregation{Filter: window.Filter, Grouping: query.Grouping{Keys: plan.Keys, SortBy: plan.SortBy}}
+		in, err := sources.Inputs(ctx, source.Window{Since: w.Since, Until: w.Until}, &source.Stats{})
 		if err != nil {
 			return err
+		}
+		for _, input := range in {
+			if !seen[input.Name] {
+				seen[input.Name] = true
+				inputs = append(inputs, input)
+			}
 		}
 	}
-	if skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(skipped), output.Plural(skipped, "line"))
+	q := &query.Query{Inputs: inputs, SkipInvalid: opts.SkipInvalid, Workers: opts.Jobs}
+	if plan.Filter != nil {
+		q.Filter = plan.Filter
+	}
+	if q.Workers == 0 && sources.Remote {
+		q.Workers = max(8, 2*runtime.GOMAXPROCS(0))
+	}
+	groups, stats, err := q.AggregateEach(ctx, aggs)
+	if err != nil {
+		return err
+	}
+	if stats.Skipped > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", output.Thousands(stats.Skipped), output.Plural(stats.Skipped, "line"))
 	}
 	res := diff.Compare(groups[0], groups[1], diff.Options{Metric: plan.SortBy, Rank: diff.Rank(opts.Rank), Top: opts.Top})
 	return printResult(f, format, plan, res)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -121,10 +120,10 @@ func exportRun(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(f.IO.ErrOut, "removed %s of an interrupted export\n", output.Count(stats.Undone, "file"))
 	}
 	fmt.Fprintf(f.IO.ErrOut, "converted %s (%s records) into %s (%s), %d already converted, into %s\n",
-		output.Count(stats.Converted, "object"), humanize.Comma(stats.Records), output.Count(stats.Files, "file"),
-		humanize.IBytes(uint64(stats.Bytes)), stats.Present, target)
+		output.Count(stats.Converted, "object"), output.Thousands(stats.Records), output.Count(stats.Files, "file"),
+		output.BinarySizeText(uint64(stats.Bytes)), stats.Present, target)
 	if stats.Skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(stats.Skipped), output.Plural(stats.Skipped, "line"))
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", output.Thousands(stats.Skipped), output.Plural(stats.Skipped, "line"))
 	}
 	if stats.Changed > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "flowlog: %s changed since they were converted (size or ETag); left as converted\n", output.Count(stats.Changed, "object"))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -121,11 +120,11 @@ func fetchRun(ctx context.Context, opts *Options) error {
 	bar.Finish()
 
 	fmt.Fprintf(f.IO.ErrOut, "fetched %d objects (%s), %d already present, %d refused, into %s\n",
-		stats.Fetched, humanize.IBytes(uint64(stats.Bytes)), stats.Present, stats.Refused, opts.To)
+		stats.Fetched, output.BinarySizeText(uint64(stats.Bytes)), stats.Present, stats.Refused, opts.To)
 	if net := f.Transfers(); net.Retries.Load() > 0 {
 		// A bad network is worth knowing about even when it was survived.
 		fmt.Fprintf(f.IO.ErrOut, "retried %s after network errors; %s resumed where reads stopped\n",
-			output.Count(int(net.Retries.Load()), "time"), humanize.IBytes(uint64(net.ResumedBytes.Load())))
+			output.Count(int(net.Retries.Load()), "time"), output.BinarySizeText(uint64(net.ResumedBytes.Load())))
 	}
 	if err := ctx.Err(); err != nil {
 		return err // interrupted: what is fetched is complete, the rest is not there

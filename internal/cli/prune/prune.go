@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -130,7 +129,7 @@ func pruneRun(ctx context.Context, opts *Options) error {
 			fmt.Fprintf(w, "nothing to prune: no flow log object in %s is older than %s\n", where, cutoffText)
 		} else {
 			fmt.Fprintf(w, "%s: %s (%s) older than %s, written from %s to %s\n", where,
-				output.Count(len(plan.Objects), "object"), humanize.IBytes(uint64(plan.Bytes)), cutoffText,
+				output.Count(len(plan.Objects), "object"), output.BinarySizeText(uint64(plan.Bytes)), cutoffText,
 				plan.Oldest.UTC().Format(time.RFC3339), plan.Newest.UTC().Format(time.RFC3339))
 			plans = append(plans, plan)
 			wheres = append(wheres, where)
@@ -150,10 +149,10 @@ func pruneRun(ctx context.Context, opts *Options) error {
 		if err := printPruneObjects(f, format, all); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "dry run: would delete %s (%s); nothing was deleted\n", output.Count(n, "object"), humanize.IBytes(uint64(size)))
+		fmt.Fprintf(w, "dry run: would delete %s (%s); nothing was deleted\n", output.Count(n, "object"), output.BinarySizeText(uint64(size)))
 		return nil
 	}
-	question := fmt.Sprintf("delete %s (%s) from %s?", output.Count(n, "object"), humanize.IBytes(uint64(size)), strings.Join(wheres, ", "))
+	question := fmt.Sprintf("delete %s (%s) from %s?", output.Count(n, "object"), output.BinarySizeText(uint64(size)), strings.Join(wheres, ", "))
 	if err := cmdutil.Confirm(f.IO, opts.Yes, question); err != nil {
 		return err
 	}

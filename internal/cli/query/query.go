@@ -11,7 +11,6 @@ import (
 	"time"
 	_ "time/tzdata" // --tz works where the system has no zone database
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/addrinfo"
@@ -232,7 +231,7 @@ func queryRun(ctx context.Context, opts *Options) error {
 		stats, err = runPrint(ctx, q, format, look, plan, opts, sources, bar)
 	}
 	if stats.Skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(stats.Skipped), output.Plural(stats.Skipped, "line"))
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", output.Thousands(stats.Skipped), output.Plural(stats.Skipped, "line"))
 	}
 	if opts.Stats {
 		printStats(f, stats, listed)
@@ -417,11 +416,11 @@ func printStats(f *cmdutil.Factory, s query.Stats, listed source.Stats) {
 	net := f.Transfers()
 	fmt.Fprintf(f.IO.ErrOut,
 		"objects: listed %d in %s, skipped %d by time, read %d  bytes: %s  records: %s  matched: %s  skipped: %s  elapsed: %s  rate: %s records/s  retries: %s  resumed: %s\n",
-		listed.Listed, output.Count(listed.Requests, "listing"), listed.Skipped, s.Sources, humanize.IBytes(uint64(s.BytesRead)), humanize.Comma(s.Records), humanize.Comma(s.Matched),
-		humanize.Comma(s.Skipped), s.Elapsed.Round(time.Millisecond), humanize.Comma(int64(rate)),
-		humanize.Comma(net.Retries.Load()), humanize.IBytes(uint64(net.ResumedBytes.Load())))
+		listed.Listed, output.Count(listed.Requests, "listing"), listed.Skipped, s.Sources, output.BinarySizeText(uint64(s.BytesRead)), output.Thousands(s.Records), output.Thousands(s.Matched),
+		output.Thousands(s.Skipped), s.Elapsed.Round(time.Millisecond), output.Thousands(int64(rate)),
+		output.Thousands(net.Retries.Load()), output.BinarySizeText(uint64(net.ResumedBytes.Load())))
 	if s.SpillRuns > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "groups past the memory budget: spilled %s of %s to temporary files\n",
-			output.Count(s.SpillRuns, "run"), humanize.IBytes(uint64(s.SpillBytes)))
+			output.Count(s.SpillRuns, "run"), output.BinarySizeText(uint64(s.SpillBytes)))
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -156,7 +155,7 @@ func reportRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if rep.Header.Skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(rep.Header.Skipped), output.Plural(rep.Header.Skipped, "line"))
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", output.Thousands(rep.Header.Skipped), output.Plural(rep.Header.Skipped, "line"))
 	}
 	rep.Header.Version = opts.Version
 	rep.Header.Sources = sourceNames(opts)
@@ -186,8 +185,8 @@ func reportRun(ctx context.Context, opts *Options) error {
 	if err := store.Write(ctx, name, &page, nil); err != nil {
 		return fmt.Errorf("write %s: %w", opts.Out, err)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "wrote %s (%s): %s flows in %s\n", opts.Out, humanize.Bytes(uint64(size)),
-		humanize.Comma(int64(rep.Totals.Accepted.Flows+rep.Totals.Rejected.Flows)), output.Count(rep.Header.Objects, "source"))
+	fmt.Fprintf(f.IO.ErrOut, "wrote %s (%s): %s flows in %s\n", opts.Out, output.SizeText(uint64(size)),
+		output.Thousands(int64(rep.Totals.Accepted.Flows+rep.Totals.Rejected.Flows)), output.Count(rep.Header.Objects, "source"))
 	return nil
 }
 

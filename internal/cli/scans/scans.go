@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
@@ -132,7 +131,7 @@ func scansRun(ctx context.Context, opts *Options) error {
 	found, stats, err := scans.Find(ctx, q, opts.Thresholds)
 	bar.Finish()
 	if stats.Skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", humanize.Comma(stats.Skipped), output.Plural(stats.Skipped, "line"))
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s malformed %s\n", output.Thousands(stats.Skipped), output.Plural(stats.Skipped, "line"))
 	}
 	if err != nil {
 		return err

@@ -9,13 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlog/flowlog/internal/cli/cmdutil"
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
+	"github.com/flowlog/flowlog/internal/output"
 	"github.com/flowlog/flowlog/internal/simulate"
 	"github.com/flowlog/flowlog/internal/timespec"
 )
@@ -192,7 +192,7 @@ func simulateRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "wrote %d objects, %s records, %s to %s",
-		sum.Objects, humanize.Comma(int64(sum.Records)), humanize.IBytes(uint64(sum.Bytes)), where)
+		sum.Objects, output.Thousands(int64(sum.Records)), output.BinarySizeText(uint64(sum.Bytes)), where)
 	if sum.Objects > 0 {
 		fmt.Fprintf(f.IO.ErrOut, " (%s to %s)", sum.First.Format(time.RFC3339), sum.Last.Format(time.RFC3339))
 	}

@@ -30,9 +30,18 @@ func CompileWith(src string, opts Options) (*Expr, error) {
 	return e, nil
 }
 
+// Matcher is what a query filters records with: the same type as
+// query.Matcher (an alias of the same interface literal), which this
+// package cannot import.
+type Matcher = interface {
+	Match(r *record.Record) bool
+	Fields() record.FieldSet
+}
+
 // ForWorker returns an expression for one goroutine: the same expression
-// when it looks no names up, else a copy with a cache of its own.
-func (e *Expr) ForWorker() *Expr {
+// when it looks no names up, else a copy with a cache of its own. It makes
+// an Expr a query.PerWorker, so each worker of a query gets its own.
+func (e *Expr) ForWorker() Matcher {
 	if !e.perWorker {
 		return e
 	}

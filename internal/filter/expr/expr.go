@@ -11,7 +11,9 @@ import (
 	"github.com/flowlog/flowlog/internal/record"
 )
 
-// Expr is a compiled expression. It is safe for concurrent use.
+// Expr is a compiled expression. It is safe for concurrent use unless it
+// looks names of addresses up (CompileWith): then each goroutine matches
+// with its own copy from ForWorker.
 type Expr struct {
 	root   node
 	fields record.FieldSet

@@ -29,8 +29,12 @@ import (
 // Region is the region MinIO signs with by default.
 const Region = "us-east-1"
 
-// readyTimeout is how long a server may take to answer its health check.
-const readyTimeout = 30 * time.Second
+// readyTimeout bounds the wait for a server that neither answers its
+// health check nor exits. A loaded machine (a full test run beside other
+// builds) can take well over 30 s to start MinIO; the wait ends as soon as
+// the server answers or exits, so the bound only matters for a server that
+// hangs.
+const readyTimeout = 3 * time.Minute
 
 // Server is a running MinIO with its own port, data folder and root
 // credentials.
@@ -74,12 +78,13 @@ func Start(t testing.TB) *Server {
 		bin:       bin,
 	}
 	// Another test binary may take a port between our picking it and
-	// MinIO binding it; try again with fresh ports.
+	// MinIO binding it; try again with fresh ports. A server that never
+	// became ready is not started again: that would only add load.
 	var err error
 	for range 5 {
 		s.addr, s.consoleAddr = freeAddr(t), freeAddr(t)
 		s.Endpoint = "http://" + s.addr
-		if err = s.start(); err == nil {
+		if err = s.start(); err == nil || errors.Is(err, errNotReady) {
 			break
 		}
 	}
@@ -154,6 +159,9 @@ func (s *Server) start() error {
 	return nil
 }
 
+// errNotReady is a server still running but not ready after readyTimeout.
+var errNotReady = errors.New("not ready")
+
 // waitReady polls the health endpoint, then makes a signed request so a
 // different server that took the port does not pass for ours.
 func (s *Server) waitReady(p *process) error {
@@ -165,7 +173,7 @@ func (s *Server) waitReady(p *process) error {
 		case <-p.done:
 			return fmt.Errorf("minio on %s exited", s.addr)
 		case <-ctx.Done():
-			return fmt.Errorf("minio on %s not ready after %v", s.addr, readyTimeout)
+			return fmt.Errorf("minio on %s %w after %v", s.addr, errNotReady, readyTimeout)
 		case <-time.After(50 * time.Millisecond):
 		}
 		resp, err := client.Get(s.Endpoint + "/minio/health/live")

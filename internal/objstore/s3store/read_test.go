@@ -37,8 +37,11 @@ func (l *logLines) String() string {
 }
 
 // proxied is a store reading a fresh bucket through a fault proxy, with one
-// object of size random bytes under key "k".
-func proxied(t *testing.T, size int, plan miniotest.Plan, attempts int) (*s3store.Store, *miniotest.FaultProxy, []byte, *s3store.Counters, *logLines) {
+// object of size random bytes under key "k". Its read timeout is
+// stallTimeout, short so that the tests of stalls are quick: a loaded
+// machine can exceed it without a stall, so a test that does not inject
+// stalls passes 0, the default.
+func proxied(t *testing.T, size int, plan miniotest.Plan, attempts int, stallTimeout time.Duration) (*s3store.Store, *miniotest.FaultProxy, []byte, *s3store.Counters, *logLines) {
 	t.Helper()
 	srv := miniotest.Start(t)
 	cfg := srv.Config(newBucket(t, srv))
@@ -49,7 +52,7 @@ func proxied(t *testing.T, size int, plan miniotest.Plan, attempts int) (*s3stor
 	}
 	proxy := miniotest.StartFaultProxy(t, srv.Endpoint, plan)
 	cfg.Endpoint = proxy.URL
-	cfg.ReadTimeout = 300 * time.Millisecond
+	cfg.ReadTimeout = stallTimeout
 	cfg.MaxAttempts = attempts
 	cfg.Counters = &s3store.Counters{}
 	log := &logLines{}
@@ -69,7 +72,7 @@ func TestOpenResumesCutsStallsAndThrottling(t *testing.T) {
 		}
 		return miniotest.Fault{Kind: miniotest.Pass}
 	}
-	s, _, want, counters, log := proxied(t, 256<<10, plan, 0)
+	s, _, want, counters, log := proxied(t, 256<<10, plan, 0, 300*time.Millisecond)
 	r, err := s.Open(t.Context(), "k")
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -100,7 +103,7 @@ func TestOpenResumesCutsStallsAndThrottling(t *testing.T) {
 func TestOpenGivesUpNamingTheObject(t *testing.T) {
 	for _, kind := range []miniotest.FaultKind{miniotest.SlowDown, miniotest.Cut, miniotest.Stall, miniotest.Refuse} {
 		t.Run(kind.String(), func(t *testing.T) {
-			s, proxy, _, counters, _ := proxied(t, 4096, nil, 3)
+			s, proxy, _, counters, _ := proxied(t, 4096, nil, 3, 300*time.Millisecond)
 			proxy.FailAlways("k", kind)
 			var err error
 			r, err := s.Open(t.Context(), "k")
@@ -122,13 +125,19 @@ func TestOpenGivesUpNamingTheObject(t *testing.T) {
 }
 
 func TestOpenRefusesAReplacedObject(t *testing.T) {
+	// Every read of the old object is cut after 1000 bytes, not only the
+	// first: should a request be retried before the object is replaced
+	// (a slow machine), the one that brings the first 1000 bytes still
+	// ends without the rest, so the rest must be asked for again after
+	// the replacement.
+	var replaced atomic.Bool
 	plan := func(key string, attempt int) miniotest.Fault {
-		if attempt == 0 {
+		if !replaced.Load() {
 			return miniotest.Fault{Kind: miniotest.Cut, After: 1000}
 		}
 		return miniotest.Fault{Kind: miniotest.Pass}
 	}
-	s, _, want, _, _ := proxied(t, 8192, plan, 0)
+	s, proxy, want, _, log := proxied(t, 8192, plan, 0, 0)
 	r, err := s.Open(t.Context(), "k")
 	if err != nil {
 		t.Fatal(err)
@@ -142,12 +151,16 @@ func TestOpenRefusesAReplacedObject(t *testing.T) {
 	if err := s.Put(t.Context(), "k", bytes.NewReader(other), int64(len(other))); err != nil {
 		t.Fatal(err)
 	}
+	replaced.Store(true)
 	rest, err := io.ReadAll(r)
 	if err == nil || !strings.Contains(err.Error(), "replaced") {
-		t.Fatalf("reading on after the object was replaced: %d bytes, error %v; want an error saying so", len(rest), err)
+		t.Fatalf("reading on after the object was replaced: %d bytes, error %v; want an error saying so\nlog:\n%s", len(rest), err, log)
 	}
 	if bytes.Contains(rest, []byte("xxxx")) {
 		t.Error("bytes of the new object were appended to the old one's")
+	}
+	if n := proxy.Injected()[miniotest.Cut]; n == 0 {
+		t.Error("no read was cut: the test did not read across a replacement")
 	}
 }
 
