@@ -11,6 +11,8 @@ import (
 // helpTopics are pages shown by 'flowlog help TOPIC': the pages of docs/,
 // embedded, so the terminal and the repository never disagree. They are
 // commands without a Run, which cobra lists under "Additional help topics".
+// A page is read when its help is shown, not when the tree is built: every
+// run builds the tree, few show a topic.
 func helpTopics() []*cobra.Command {
 	topics := []struct{ name, file, short string }{
 		{"exit-codes", "exit-codes.md", "Exit codes and what they mean"},
@@ -25,15 +27,17 @@ func helpTopics() []*cobra.Command {
 	}
 	var cmds []*cobra.Command
 	for _, t := range topics {
-		page, err := docs.Pages.ReadFile(t.file)
-		if err != nil {
-			panic("docs: " + err.Error()) // the pages are embedded at build time
-		}
-		cmds = append(cmds, &cobra.Command{
-			Use:   t.name,
-			Short: t.short,
-			Long:  strings.TrimSpace(string(page)),
+		cmd := &cobra.Command{Use: t.name, Short: t.short}
+		cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+			page, err := docs.Pages.ReadFile(t.file)
+			if err != nil {
+				panic("docs: " + err.Error()) // the pages are embedded at build time
+			}
+			c.Long = strings.TrimSpace(string(page))
+			c.SetHelpFunc(nil) // the help of the parent, now with the page
+			c.HelpFunc()(c, args)
 		})
+		cmds = append(cmds, cmd)
 	}
 	return cmds
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/flowlog/flowlog/internal/objstore/miniotest"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
+	"github.com/flowlog/flowlog/internal/parquetio/pqtest"
 )
 
 // TestMain lets the test binary act as the flowlog command, so the scripts
@@ -94,6 +95,7 @@ func TestScripts(t *testing.T) {
 			"waitlines":    cmdWaitLines,
 			"mkmmdb":       cmdMkMMDB,
 			"http":         cmdHTTP,
+			"mkparquet":    cmdMkParquet,
 		},
 	})
 }
@@ -256,6 +258,35 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 	n, err := strconv.ParseInt(args[1], 10, 64)
 	ts.Check(err)
 	ts.Check(os.Truncate(ts.MkAbs(args[0]), n))
+}
+
+// cmdMkParquet writes a Parquet file of one start column whose one page
+// declares the sizes given (pqtest.File): mkparquet FILE [compressed=N]
+// [uncompressed=N] [values=N] START...
+func cmdMkParquet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: mkparquet file [compressed=N] [uncompressed=N] [values=N] start...")
+	}
+	var p pqtest.Page
+	for _, a := range args[1:] {
+		name, value, isSize := strings.Cut(a, "=")
+		n, err := strconv.ParseInt(value, 10, 64)
+		if !isSize {
+			n, err = strconv.ParseInt(a, 10, 64)
+		}
+		ts.Check(err)
+		switch name {
+		case "compressed":
+			p.Compressed = int32(n)
+		case "uncompressed":
+			p.Uncompressed = int32(n)
+		case "values":
+			p.NumValues = int32(n)
+		default:
+			p.Starts = append(p.Starts, n)
+		}
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), pqtest.File(p), 0o644))
 }
 
 // scriptTB lets miniotest, written for tests, run inside a script: failures

@@ -5,16 +5,8 @@ import (
 	"bytes"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/mattn/go-runewidth"
 )
-
-// tablewriter memoises cell widths in an LRU of 8192 strings. A table of
-// groups or records has mostly distinct cells, tens of thousands of them,
-// so the cache only evicts: without it 45,000 rows render in 1.7 s, not
-// 2.3 s. Widths of plain ASCII are cheap to compute afresh.
-func init() { twwidth.SetCacheCapacity(0) }
 
 // tableWriter collects rows and renders them aligned under an upper-case
 // header, without borders, like kubectl and gh. Past limit rows it renders
@@ -41,6 +33,11 @@ func (t *tableWriter) writeEncoded(encoded []byte) error {
 	return nil
 }
 
+// render writes the rows held under the header, each column as wide as
+// its widest cell (in terminal cells, so wide characters count double) and
+// two spaces after it, the last column unpadded. It is a few lines rather
+// than a table library: the one flowlog used set up tables of its own when
+// the program started, which every run paid for, table or not.
 func (t *tableWriter) render() error {
 	if t.written {
 		t.out.WriteByte('\n')
@@ -49,39 +46,50 @@ func (t *tableWriter) render() error {
 	for i, c := range t.columns {
 		header[i] = strings.ToUpper(c)
 	}
-	var rendered bytes.Buffer
-	table := tablewriter.NewTable(&rendered,
-		tablewriter.WithRendition(tw.Rendition{
-			Borders: tw.BorderNone,
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off, ShowHeader: tw.Off},
-				Lines:      tw.Lines{ShowTop: tw.Off, ShowBottom: tw.Off, ShowHeaderLine: tw.Off},
-			},
-		}),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  "}),
-		tablewriter.WithTrimLine(tw.On),
-	)
-	table.Header(header)
-	if err := table.Bulk(t.rows); err != nil {
-		return err
+	widths := make([]int, len(header))
+	measure := func(row []string) {
+		for i, cell := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], cellWidth(strings.TrimSpace(cell)))
+		}
 	}
-	if err := table.Render(); err != nil {
-		return err
+	measure(header)
+	for _, row := range t.rows {
+		measure(row)
 	}
-	// The last column is padded too; trailing blanks only get in the way of
-	// people who copy a line.
-	for line := range bytes.Lines(rendered.Bytes()) {
-		t.out.Write(bytes.TrimRight(line, " \n"))
+	var line bytes.Buffer
+	write := func(row []string) {
+		line.Reset()
+		for i, cell := range row {
+			cell = strings.TrimSpace(cell)
+			line.WriteString(cell)
+			for range widths[i] - cellWidth(cell) + 2 {
+				line.WriteByte(' ')
+			}
+		}
+		// Trailing blanks only get in the way of people who copy a line.
+		t.out.Write(bytes.TrimRight(line.Bytes(), " "))
 		t.out.WriteByte('\n')
+	}
+	write(header)
+	for _, row := range t.rows {
+		write(row)
 	}
 	t.rows = t.rows[:0]
 	t.written = true
 	return nil
+}
+
+// cellWidth is the width of s on a terminal.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return runewidth.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // Close renders the rows left. With no rows at all it prints nothing, not

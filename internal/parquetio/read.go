@@ -2,6 +2,7 @@ package parquetio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -31,10 +32,15 @@ type Bounds struct {
 
 // File is one Parquet file of flow log records, its columns found by name:
 // flowlog's export layout, or AWS's Parquet flow logs (the same names, the
-// addresses as text only, and extra columns, which are ignored).
+// addresses as text only, and extra columns, which are ignored). Open reads
+// only its footer; parquet-go opens the file when a row group must be
+// decoded, which a query that statistics answer never needs.
 type File struct {
 	name string
-	pf   *parquet.File
+	r    io.ReaderAt
+	size int64
+	ft   *footer
+	pf   *parquet.File         // opened on first use
 	col  [record.NumFields]int // column index of each field, -1 if absent
 	bin  [2]int                // srcaddr_bin, dstaddr_bin; -1 if absent
 }
@@ -66,36 +72,31 @@ func fieldKind(f record.Field) kind {
 }
 
 // Open reads the footer of a Parquet file of size bytes in r and finds its
-// columns. name appears in errors. A file without the start column, or with
-// a column of an unexpected type, is refused.
-func Open(r io.ReaderAt, size int64, name string) (file *File, err error) {
-	defer func() {
-		// The library trusts lengths in the footer more than it should.
-		if p := recover(); p != nil {
-			file, err = nil, fmt.Errorf("%s: corrupt parquet file: %v", name, p)
-		}
-	}()
-	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+// columns. name appears in errors. A file without the start column, with a
+// column of an unexpected type, or declaring sizes that do not fit the file
+// is refused.
+func Open(r io.ReaderAt, size int64, name string) (*File, error) {
+	ft, err := footerOf(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: corrupt parquet file: %w", name, err)
 	}
-	f := &File{name: name, pf: pf, bin: [2]int{-1, -1}}
+	f := &File{name: name, r: r, size: size, ft: ft, bin: [2]int{-1, -1}}
 	for i := range f.col {
 		f.col[i] = -1
 	}
-	for _, c := range pf.Root().Columns() {
-		if !c.Leaf() || c.MaxRepetitionLevel() > 0 {
+	for _, c := range ft.columns {
+		if c.repeated {
 			continue
 		}
-		want, physical := kindInt, c.Type().Kind()
+		want, physical := kindInt, c.typ
 		field, isField := -1, false
 		for i, n := range fieldColumns {
-			if c.Name() == n {
+			if c.name == n {
 				field, isField, want = i, true, fieldKind(record.Field(i))
 			}
 		}
 		binSide := -1
-		switch c.Name() {
+		switch c.name {
 		case ColSrcAddrBin:
 			binSide, want = 0, kindBin
 		case ColDstAddrBin:
@@ -107,19 +108,19 @@ func Open(r io.ReaderAt, size int64, name string) (file *File, err error) {
 		ok := false
 		switch want {
 		case kindInt:
-			ok = physical == parquet.Int32 || physical == parquet.Int64
+			ok = physical == typeInt32 || physical == typeInt64
 		case kindText:
-			ok = physical == parquet.ByteArray
+			ok = physical == typeByteArray
 		case kindBin:
-			ok = physical == parquet.ByteArray || physical == parquet.FixedLenByteArray
+			ok = physical == typeByteArray || physical == typeFixedLenByteArray
 		}
 		if !ok {
-			return nil, fmt.Errorf("%s: column %s is %s, not a type flowlog reads there", name, c.Name(), physical)
+			return nil, fmt.Errorf("%s: column %s is %s, not a type flowlog reads there", name, c.name, typeName(physical))
 		}
 		if isField {
-			f.col[field] = int(c.Index())
+			f.col[field] = c.index
 		} else {
-			f.bin[binSide] = int(c.Index())
+			f.bin[binSide] = c.index
 		}
 	}
 	if f.col[record.Start] < 0 {
@@ -128,8 +129,32 @@ func Open(r io.ReaderAt, size int64, name string) (file *File, err error) {
 	return f, nil
 }
 
+// open opens the file with parquet-go, once the footer has passed footerOf.
+func (f *File) open() (err error) {
+	if f.pf != nil {
+		return nil
+	}
+	defer func() {
+		// The library trusts lengths in the file more than it should;
+		// footerOf and checkChunk check them first, and this is the
+		// last resort.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("corrupt parquet file: %v", p)
+		}
+	}()
+	pf, err := parquet.OpenFile(f.r, f.size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+	if err != nil {
+		return err
+	}
+	if len(pf.RowGroups()) != len(f.ft.rowGroups) || len(pf.Schema().Columns()) != f.ft.leaves {
+		return errors.New("corrupt parquet file: parquet-go reads another layout from the footer")
+	}
+	f.pf = pf
+	return nil
+}
+
 // NumRows is the number of records in the file.
-func (f *File) NumRows() int64 { return f.pf.NumRows() }
+func (f *File) NumRows() int64 { return f.ft.numRows }
 
 // Reader decodes records of Files; it keeps its buffers from one file to the
 // next, so a worker that reads many files allocates little. A Reader is not
@@ -179,8 +204,10 @@ func (rd *Reader) Each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 
 // Count is Each for a caller that only counts: with exact bounds, a row
 // group whose statistics put every record within them is not decoded but
-// counted in whole. It returns the records decoded and those counted whole
-// (which fn never sees).
+// counted in whole; with bounds of verdicts alone, the verdict column of
+// any other row group is counted without a record made of a row. It
+// returns the records decoded and those counted whole (which fn never
+// sees).
 func (rd *Reader) Count(f *File, need record.FieldSet, b Bounds, fn func(*record.Record) bool) (decoded, whole int64, err error) {
 	decoded, err = rd.each(f, need, false, b, fn, &whole)
 	return decoded, whole, err
@@ -195,18 +222,53 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 	if line {
 		need = record.AllFields
 	}
-	for _, rg := range f.pf.RowGroups() {
-		if f.skip(rg, b) {
+	for i := range f.ft.rowGroups {
+		rgm := &f.ft.rowGroups[i]
+		if f.skip(rgm, b) {
 			rd.Skipped++
 			continue
 		}
 		rd.RowGroups++
-		if whole != nil && b.Exact && f.within(rg, b) {
-			*whole += rg.NumRows()
+		if whole != nil && b.Exact && f.within(rgm, b) {
+			*whole += rgm.numRows
 			continue
 		}
-		rows := int(rg.NumRows())
-		chunks := rg.ColumnChunks()
+		if err := f.open(); err != nil {
+			return n, fmt.Errorf("%s: %w", f.name, err)
+		}
+		rows := int(rgm.numRows)
+		chunks := f.pf.RowGroups()[i].ColumnChunks()
+		decode := func(v *vector, leaf int, k kind, fd record.Field) error {
+			if err := f.ft.checkChunk(f.r, i, leaf); err != nil {
+				return fmt.Errorf("%s: corrupt parquet file: %w", f.name, err)
+			}
+			if err := v.decode(chunks[leaf], rows, k, fd); err != nil {
+				return fmt.Errorf("%s: row group %d, column %s: %w", f.name, i, f.ft.leafName(leaf), err)
+			}
+			return nil
+		}
+		if whole != nil && b.Exact && b.Since == 0 && b.Until == 0 && len(b.Actions) > 0 && f.col[record.ActionField] >= 0 {
+			// A verdict count: the verdicts, counted in the column,
+			// without a record for each row.
+			v := &rd.cols[record.ActionField]
+			v.reset()
+			if err := decode(v, f.col[record.ActionField], kindText, record.ActionField); err != nil {
+				return n, err
+			}
+			var want [256]bool
+			for _, a := range b.Actions {
+				want[a] = true
+			}
+			var matched int64
+			for r, e := range v.enums {
+				if v.valid[r] && want[e] {
+					matched++
+				}
+			}
+			*whole += matched
+			n += int64(rows) - matched
+			continue
+		}
 		var present record.FieldSet
 		rd.bins[0].reset()
 		rd.bins[1].reset()
@@ -217,14 +279,14 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 			}
 			if (fd == record.SrcAddr || fd == record.DstAddr) && f.bin[fd-record.SrcAddr] >= 0 {
 				side := fd - record.SrcAddr
-				if err := rd.bins[side].decode(chunks[f.bin[side]], rows, kindBin, fd); err != nil {
-					return n, fmt.Errorf("%s: column %s: %w", f.name, fd.String()+"_bin", err)
+				if err := decode(&rd.bins[side], f.bin[side], kindBin, fd); err != nil {
+					return n, err
 				}
 				present = present.With(fd)
 				continue
 			}
-			if err := rd.cols[fd].decode(chunks[f.col[fd]], rows, fieldKind(fd), fd); err != nil {
-				return n, fmt.Errorf("%s: column %s: %w", f.name, fd, err)
+			if err := decode(&rd.cols[fd], f.col[fd], fieldKind(fd), fd); err != nil {
+				return n, err
 			}
 			present = present.With(fd)
 		}
@@ -253,35 +315,21 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 
 // skip reports whether a row group's statistics rule out every record b
 // allows.
-func (f *File) skip(rg parquet.RowGroup, b Bounds) bool {
-	chunks := rg.ColumnChunks()
-	intBounds := func(fd record.Field) (lo, hi int64, ok bool) {
-		if f.col[fd] < 0 {
-			return 0, 0, false
-		}
-		min, max, ok := bounds(chunks[f.col[fd]])
-		if !ok || min.IsNull() || max.IsNull() {
-			return 0, 0, false
-		}
-		if min.Kind() == parquet.Int32 {
-			return int64(min.Int32()), int64(max.Int32()), true
-		}
-		return min.Int64(), max.Int64(), true
-	}
+func (f *File) skip(rg *rowGroupMeta, b Bounds) bool {
 	if b.Since != 0 {
-		if _, hi, ok := intBounds(record.End); ok && hi < b.Since {
+		if _, hi, ok := f.intBounds(rg, record.End); ok && hi < b.Since {
 			return true
 		}
 	}
 	if b.Until != 0 {
-		if lo, _, ok := intBounds(record.Start); ok && lo > b.Until {
+		if lo, _, ok := f.intBounds(rg, record.Start); ok && lo > b.Until {
 			return true
 		}
 	}
 	if len(b.Actions) > 0 && f.col[record.ActionField] >= 0 {
-		min, max, ok := bounds(chunks[f.col[record.ActionField]])
-		if ok && !min.IsNull() && !max.IsNull() {
-			lo, hi := string(min.ByteArray()), string(max.ByteArray())
+		c := &rg.chunks[f.col[record.ActionField]]
+		if c.hasMin && c.hasMax {
+			lo, hi := string(c.min), string(c.max)
 			for _, a := range b.Actions {
 				if s := a.String(); lo <= s && s <= hi {
 					return false
@@ -295,44 +343,34 @@ func (f *File) skip(rg parquet.RowGroup, b Bounds) bool {
 
 // within reports whether a row group's statistics put every record in it
 // within b: no NULL in the columns b reads, and their ranges inside b.
-func (f *File) within(rg parquet.RowGroup, b Bounds) bool {
-	chunks := rg.ColumnChunks()
-	stats := func(fd record.Field) (min, max parquet.Value, ok bool) {
+func (f *File) within(rg *rowGroupMeta, b Bounds) bool {
+	noNulls := func(fd record.Field) bool {
 		if f.col[fd] < 0 {
-			return min, max, false
+			return false
 		}
-		c := chunks[f.col[fd]]
-		nulls, isFile := c.(interface{ NullCount() int64 })
-		if !isFile || nulls.NullCount() != 0 {
-			return min, max, false
-		}
-		min, max, ok = bounds(c)
-		return min, max, ok && !min.IsNull() && !max.IsNull()
-	}
-	asInt := func(v parquet.Value) int64 {
-		if v.Kind() == parquet.Int32 {
-			return int64(v.Int32())
-		}
-		return v.Int64()
+		c := &rg.chunks[f.col[fd]]
+		return c.hasNulls && c.nulls == 0
 	}
 	if b.Since != 0 {
-		if min, _, ok := stats(record.End); !ok || asInt(min) < b.Since {
+		if lo, _, ok := f.intBounds(rg, record.End); !ok || !noNulls(record.End) || lo < b.Since {
 			return false
 		}
 	}
 	if b.Until != 0 {
-		if _, max, ok := stats(record.Start); !ok || asInt(max) > b.Until {
+		if _, hi, ok := f.intBounds(rg, record.Start); !ok || !noNulls(record.Start) || hi > b.Until {
 			return false
 		}
 	}
 	if len(b.Actions) > 0 {
-		min, max, ok := stats(record.ActionField)
-		if !ok || string(min.ByteArray()) != string(max.ByteArray()) {
+		if !noNulls(record.ActionField) {
 			return false
 		}
-		one := string(min.ByteArray())
+		c := &rg.chunks[f.col[record.ActionField]]
+		if !c.hasMin || !c.hasMax || string(c.min) != string(c.max) {
+			return false
+		}
 		for _, a := range b.Actions {
-			if a.String() == one {
+			if a.String() == string(c.min) {
 				return true
 			}
 		}
@@ -341,15 +379,23 @@ func (f *File) within(rg parquet.RowGroup, b Bounds) bool {
 	return true
 }
 
-// bounds are the min and max statistics of a column chunk, where the file
-// has them.
-func bounds(c parquet.ColumnChunk) (min, max parquet.Value, ok bool) {
-	if b, isFile := c.(interface {
-		Bounds() (min, max parquet.Value, ok bool)
-	}); isFile {
-		return b.Bounds()
+// intBounds are the min and max statistics of an integer field's column
+// chunk in a row group, where the file has them.
+func (f *File) intBounds(rg *rowGroupMeta, fd record.Field) (lo, hi int64, ok bool) {
+	if f.col[fd] < 0 {
+		return 0, 0, false
 	}
-	return min, max, false
+	c := &rg.chunks[f.col[fd]]
+	if !c.hasMin || !c.hasMax {
+		return 0, 0, false
+	}
+	switch {
+	case c.typ == typeInt32 && len(c.min) == 4 && len(c.max) == 4:
+		return int64(int32(binary.LittleEndian.Uint32(c.min))), int64(int32(binary.LittleEndian.Uint32(c.max))), true
+	case c.typ == typeInt64 && len(c.min) == 8 && len(c.max) == 8:
+		return int64(binary.LittleEndian.Uint64(c.min)), int64(binary.LittleEndian.Uint64(c.max)), true
+	}
+	return 0, 0, false
 }
 
 func (v *vector) decode(chunk parquet.ColumnChunk, rows int, k kind, fd record.Field) (err error) {

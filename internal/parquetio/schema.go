@@ -7,6 +7,7 @@ package parquetio
 import (
 	"net/netip"
 	"strconv"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -55,8 +56,9 @@ type schemaRow struct {
 	LogStatus   *string `parquet:"log_status,optional,dict"`
 }
 
-// Schema is the Parquet schema of an exported file.
-var Schema = parquet.SchemaOf(schemaRow{})
+// Schema is the Parquet schema of an exported file. It is built on first
+// use, by a writer, not when flowlog starts.
+var Schema = sync.OnceValue(func() *parquet.Schema { return parquet.SchemaOf(schemaRow{}) })
 
 // column indexes of the export schema, in schemaRow's order.
 const (

@@ -36,7 +36,7 @@ func WriteFile(w io.Writer, rows []Row, opts WriteOptions) error {
 		groupRows = RowGroupRows
 	}
 	options := []parquet.WriterOption{
-		Schema,
+		Schema(),
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.MaxRowsPerRowGroup(int64(groupRows)),
 		// Addresses and ports repeat within a row group on most

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/flowlog/flowlog/internal/output"
 )
@@ -13,7 +14,11 @@ import (
 //go:embed templates/report.html.tmpl
 var templates embed.FS
 
-var pageTemplate = template.Must(template.New("report.html.tmpl").ParseFS(templates, "templates/report.html.tmpl"))
+// pageTemplate is parsed when a report is rendered, not when flowlog
+// starts: every command pays for package initialisation.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html.tmpl").ParseFS(templates, "templates/report.html.tmpl"))
+})
 
 // page is what the template shows: the report, laid out.
 type page struct {
@@ -49,7 +54,7 @@ type figure struct {
 // Render writes the report as one HTML page: inline CSS and SVG, no script
 // and nothing fetched (its content security policy forbids it).
 func Render(w io.Writer, r *Report) error {
-	return pageTemplate.Execute(w, layout(r))
+	return pageTemplate().Execute(w, layout(r))
 }
 
 func layout(r *Report) page {
