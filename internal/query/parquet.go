@@ -37,7 +37,7 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 		return &record.SourceError{Source: in.Name, Err: unwrapName(err, in.Name)}
 	}
 
-	filter := rd.q.Filter
+	filter := rd.filter // the worker's own (see PerWorker)
 	var matched, seen int64
 	stopped := false
 	fn := func(r *record.Record) bool {
