@@ -60,26 +60,22 @@ func BenchmarkQuerySimulated(b *testing.B) {
 			}
 		}
 	})
-	b.Run("top-talkers", func(b *testing.B) {
-		keys, err := ParseGroupKeys("srcaddr")
-		if err != nil {
-			b.Fatal(err)
-		}
-		q := &Query{Inputs: inputs}
-		for b.Loop() {
-			if _, _, err := q.Aggregate(context.Background(), keys, SortBytes, 10); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 	internet := simulatedInputs(b, simulate.TrafficInternet)
-	for _, spec := range []string{"srcaddr", "srcaddr,dstaddr"} {
-		b.Run("internet-top-"+spec, func(b *testing.B) {
-			keys, err := ParseGroupKeys(spec)
+	for _, top := range []struct {
+		name   string
+		inputs []Input
+		keys   string
+	}{
+		{"top-talkers", inputs, "srcaddr"},
+		{"internet-top-srcaddr", internet, "srcaddr"},
+		{"internet-top-srcaddr,dstaddr", internet, "srcaddr,dstaddr"},
+	} {
+		b.Run(top.name, func(b *testing.B) {
+			keys, err := ParseGroupKeys(top.keys)
 			if err != nil {
 				b.Fatal(err)
 			}
-			q := &Query{Inputs: internet}
+			q := &Query{Inputs: top.inputs}
 			for b.Loop() {
 				if _, _, err := q.Aggregate(context.Background(), keys, SortBytes, 10); err != nil {
 					b.Fatal(err)
