@@ -21,26 +21,21 @@ func (row groupRow) decode(keys []GroupKey) []KeyValue {
 	return decodeGroupKey(row.key, keys)
 }
 
-// finishTables merges the tables of one aggregation, one a worker (nil for
-// a worker that read nothing), with what they spilled, one partition at a
+// finishTables merges the tables of one aggregation (the workers' and the
+// one they share) with what they spilled, one partition at a
 // time on workers goroutines, and returns their rows: with top 0 every
 // group, rows that share the tables' memory; else the top groups in the
 // order of compare, copied out, so that no more than a partition's groups
 // are ever merged at once and no row is made for the others.
 func finishTables(tables []*groupTable, workers, top int, compare func(x, y groupRow) int) ([]groupRow, error) {
-	var live []*groupTable
+	if len(tables) == 0 {
+		return nil, nil
+	}
 	for _, t := range tables {
-		if t == nil {
-			continue
-		}
 		t.flush()
 		if t.err != nil {
 			return nil, t.err
 		}
-		live = append(live, t)
-	}
-	if len(live) == 0 {
-		return nil, nil
 	}
 	workers = max(1, min(workers, numPartitions))
 	keepers := make([]topKeeper, workers)
@@ -54,7 +49,7 @@ func finishTables(tables []*groupTable, workers, top int, compare func(x, y grou
 			keep := &keepers[w]
 			keep.top, keep.compare = top, compare
 			for p := w; p < numPartitions; p += workers {
-				merged, err := mergePartition(live, p, &pool, &buf)
+				merged, err := mergePartition(tables, p, &pool, &buf)
 				if err != nil {
 					errs[w] = err
 					return

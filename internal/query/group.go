@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -147,9 +146,9 @@ func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 	return groups[0], stats, nil
 }
 
-// groupsOf finishes the tables of an aggregation, one a worker (see
-// finishTables), and returns the groups (nil when no input had a record) as
-// g orders and cuts them.
+// groupsOf finishes the tables of an aggregation (see finishTables), none
+// when no input was read, and returns the groups (nil when no input was
+// read) as g orders and cuts them.
 func groupsOf(tables []*groupTable, g Grouping, workers int) ([]Group, error) {
 	keys := g.Keys
 	metric := func(a *groupSums) uint64 {
@@ -182,7 +181,7 @@ func groupsOf(tables []*groupTable, g Grouping, workers int) ([]Group, error) {
 	if whole {
 		finishTop = 0
 	}
-	if !slices.ContainsFunc(tables, func(t *groupTable) bool { return t != nil }) && !g.Fill {
+	if len(tables) == 0 && !g.Fill {
 		return nil, nil
 	}
 	rows, err := finishTables(tables, workers, finishTop, compare)

@@ -10,7 +10,8 @@ import (
 	"github.com/flowlog/flowlog/internal/record"
 )
 
-// groupTable is one worker's groups of one aggregation.
+// groupTable holds groups of one aggregation: a worker's, or those the
+// workers share (see shared below).
 //
 // A group-by on internet traffic has about as many groups as records, so
 // the table is laid out for that: no Go map and no pointer per group (the
@@ -110,11 +111,6 @@ const (
 	maxLocalBytes = 16 << 20
 )
 
-// newGroupTable returns an empty table for keys, on its own.
-func newGroupTable(keys []GroupKey) *groupTable {
-	return &groupTable{keys: keysForWorker(keys)}
-}
-
 // newSharedTable returns an empty table for keys that the workers' tables
 // (newWorkerTable) are merged into, holding at most share bytes before it
 // spills to a file in tempDir (0: never).
@@ -190,24 +186,22 @@ func (t *groupTable) flush() {
 		key := t.words[from:t.keyEnd[i]]
 		from = t.keyEnd[i]
 		p := &t.parts[h>>(64-partitionBits)]
-		t.reserve(p, len(key))
+		t.mergeWhenFull(p, len(key))
 		p.upsert(h, key, &t.pool).merge(&t.sums[i])
 	}
 	t.queued = 0
 	t.words = t.words[:0]
 }
 
-// reserve makes room in p for one more entry of keyWords words, within the
-// table's share of the budget: past it the table spills first.
-func (t *groupTable) reserve(p *partition, keyWords int) {
+// mergeWhenFull merges the worker's table t into the shared one when
+// adding an entry of keyWords words to p would take fresh memory past the
+// table's size. Memory the pool has is memory the table already holds.
+func (t *groupTable) mergeWhenFull(p *partition, keyWords int) {
 	grow := p.needsIndex()
-	newChunk := p.needsChunk(keyWords)
-	if !grow && !newChunk {
+	if !grow && !p.needsChunk(keyWords) {
 		return
 	}
-	// Memory the pool has is memory the table already holds; anything else
-	// is fresh.
-	if t.shared != nil && (grow || !t.pool.has(sumsWords+keyWords)) && t.pool.held.Load() >= t.local {
+	if (grow || !t.pool.has(sumsWords+keyWords)) && t.pool.held.Load() >= t.local {
 		t.mergeIntoShared()
 	}
 }
@@ -274,8 +268,8 @@ func (p *partition) needsChunk(keyWords int) bool {
 }
 
 // upsert returns the sums of the group whose key (keyWords) hashes to h,
-// adding an empty group the first time. The caller has made room (see
-// groupTable.reserve; pool serves a chunk when it has not).
+// adding an empty group the first time; pool serves the chunk and index
+// memory it needs.
 func (p *partition) upsert(h uint64, key []uint64, pool *chunkPool) *groupSums {
 	if p.needsIndex() {
 		p.growIndex(pool)
