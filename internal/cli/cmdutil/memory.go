@@ -28,7 +28,10 @@ func MemoryBudget(size ByteSize) int64 {
 	if budget == 0 {
 		budget = defaultMemoryBudget()
 	}
-	debug.SetMemoryLimit(budget + memoryBesideTables)
+	// A lower limit already set (GOMEMLIMIT) stands.
+	if limit := budget + memoryBesideTables; limit < debug.SetMemoryLimit(-1) {
+		debug.SetMemoryLimit(limit)
+	}
 	return budget
 }
 

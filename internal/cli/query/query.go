@@ -121,7 +121,7 @@ beyond-one-machine'.`,
 	fl.StringVar(&opts.TZ, "tz", "", "show times in tables in `ZONE` (Europe/Berlin, +02:00, Local; default UTC)")
 	fl.IntVar(&opts.Spec.Top, "top", 0, "with --group-by, print the `N` largest groups")
 	fl.StringVar(&opts.Spec.Sort, "sort", "", "with --group-by, order the groups by `METRIC`: flows, packets or bytes (default flows)")
-	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, the rate, and the retries and resumed bytes of object storage reads, to stderr")
+	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, the rate, the retries and resumed bytes of object storage reads, and any spill past --memory, to stderr")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
 	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable); with a SOURCE holding a Parquet export, only that flow log's partitions of it")
