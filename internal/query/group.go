@@ -147,8 +147,8 @@ func (q *Query) Group(ctx context.Context, g Grouping) ([]Group, Stats, error) {
 }
 
 // groupsOf finishes the tables of an aggregation (see finishTables), none
-// when no input was read, and returns the groups (nil when no input was
-// read) as g orders and cuts them.
+// when no input was read, and returns the groups (then nil) as g orders
+// and cuts them.
 func groupsOf(tables []*groupTable, g Grouping, workers int) ([]Group, error) {
 	keys := g.Keys
 	metric := func(a *groupSums) uint64 {

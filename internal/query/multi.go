@@ -100,7 +100,7 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 			return nil, stats, err
 		}
 		if sf := shared[i].spill; sf != nil {
-			stats.SpillRuns += shared[i].spilled
+			stats.SpillRuns += len(sf.runs)
 			stats.SpillBytes += sf.size
 		}
 	}
@@ -111,22 +111,31 @@ func (q *Query) AggregateEach(ctx context.Context, aggs []Aggregation, also ...V
 // the budget: below it a table would spill every few groups.
 const minTableShare = 1 << 20
 
-// visitor offers a record to each table whose aggregation keeps it, then
-// to the other visitors. One aggregation without a filter, the plain
-// group-by, adds straight to its table.
+// visitor offers a record to each table whose aggregation keeps it, each
+// aggregation's filter the worker's own (forWorker), then to the other
+// visitors. One aggregation without a filter, the plain group-by, adds
+// straight to its table. A table that can take no more (a failed spill)
+// stops the read.
 func visitor(aggs []Aggregation, tables []*groupTable, others []func(*record.Record) bool) func(*record.Record) bool {
 	if len(aggs) == 1 && aggs[0].Filter == nil && len(others) == 0 {
 		return tables[0].add
 	}
+	filters := make([]Matcher, len(aggs))
+	for i, a := range aggs {
+		if a.Filter != nil {
+			filters[i] = forWorker(a.Filter)
+		}
+	}
 	return func(r *record.Record) bool {
-		for i, a := range aggs {
-			if a.Filter == nil || a.Filter.Match(r) {
-				tables[i].add(r)
+		ok := true
+		for i, f := range filters {
+			if f == nil || f.Match(r) {
+				ok = tables[i].add(r) && ok
 			}
 		}
 		for _, visit := range others {
 			visit(r)
 		}
-		return true
+		return ok
 	}
 }

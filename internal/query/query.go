@@ -122,14 +122,19 @@ type reader struct {
 	countOnly bool
 }
 
-func newReader(q *Query, need record.FieldSet) *reader {
-	filter := q.Filter
-	if pw, ok := filter.(PerWorker); ok {
-		filter = pw.ForWorker()
+// forWorker returns the matcher a worker uses for m: its own copy when m
+// keeps state (PerWorker), else m.
+func forWorker(m Matcher) Matcher {
+	if pw, ok := m.(PerWorker); ok {
+		return pw.ForWorker()
 	}
+	return m
+}
+
+func newReader(q *Query, need record.FieldSet) *reader {
 	return &reader{
 		q:      q,
-		filter: filter,
+		filter: forWorker(q.Filter),
 		need:   need,
 		raw:    bufio.NewReaderSize(nil, 64<<10),
 		sc:     record.NewScanner(nil, "", need),

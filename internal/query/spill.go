@@ -71,7 +71,6 @@ func (t *groupTable) spillAll() {
 		p.empty(&t.pool)
 	}
 	sf.runs = append(sf.runs, run)
-	t.spilled++
 }
 
 // read returns the entries of segment s, in buf when it is large enough.

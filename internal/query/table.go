@@ -52,7 +52,6 @@ type groupTable struct {
 	share   int64
 	tempDir string // where the spill file goes; "" for the system's
 	spill   *spillFile
-	spilled int   // runs written
 	err     error // the first error writing the spill file; read under merges
 
 	// Records wait here to be added in batches (see flush), after add has
@@ -136,6 +135,9 @@ func (t *groupTable) close() {
 // take no more records (its spill file failed: see err), which as the
 // visitor of a read stops the read.
 func (t *groupTable) add(r *record.Record) bool {
+	if t.err != nil {
+		return false
+	}
 	i := t.queued
 	from := 0
 	if i > 0 {
@@ -267,7 +269,7 @@ func (p *partition) needsChunk(keyWords int) bool {
 	return cap(last)-len(last) < sumsWords+keyWords
 }
 
-// upsert returns the sums of the group whose key (keyWords) hashes to h,
+// upsert returns the sums of the group whose key hashes to h,
 // adding an empty group the first time; pool serves the chunk and index
 // memory it needs.
 func (p *partition) upsert(h uint64, key []uint64, pool *chunkPool) *groupSums {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlog/flowlog/internal/filter/expr"
 	"github.com/flowlog/flowlog/internal/record"
 )
 
@@ -212,5 +213,28 @@ func TestSpillLeavesNoFile(t *testing.T) {
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Fatalf("left behind after a cancel: %v", files)
+	}
+}
+
+// A spill that cannot be written fails the aggregation, naming the cause,
+// for one aggregation and for several in one pass.
+func TestSpillFailureFails(t *testing.T) {
+	inputs := tableCorpus(t, 60_000, 50_000)
+	keys, err := ParseGroupKeys("srcaddr,dstaddr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := t.TempDir() + "/no/such/dir"
+	q := &Query{Inputs: inputs, Workers: 2, Memory: 1, TempDir: missing}
+	if _, _, err := q.Group(context.Background(), Grouping{Keys: keys, Top: 10}); err == nil || !strings.Contains(err.Error(), "spilling groups past the memory budget") {
+		t.Fatalf("one aggregation: %v", err)
+	}
+	web, err := expr.Compile("dstport = 80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggs := []Aggregation{{Grouping: Grouping{Keys: keys, Top: 10}}, {Filter: web, Grouping: Grouping{Keys: keys, Top: 10}}}
+	if _, _, err := q.AggregateEach(context.Background(), aggs); err == nil || !strings.Contains(err.Error(), "spilling groups past the memory budget") {
+		t.Fatalf("two aggregations: %v", err)
 	}
 }
