@@ -78,6 +78,20 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 	return nil
 }
 
+// isParquetFile reports whether rc is a file that starts with Parquet's
+// magic bytes. A file's first bytes are read on their own: Parquet is read
+// from its footer, and filling the stream's buffer first would read 64 KiB
+// that nothing uses.
+func isParquetFile(rc io.Reader) bool {
+	f, ok := rc.(*os.File)
+	if !ok {
+		return false
+	}
+	var magic [4]byte
+	n, _ := f.ReadAt(magic[:], 0)
+	return n == len(magic) && string(magic[:]) == "PAR1"
+}
+
 // readerAt gives random access to an input: a file as it is, any other
 // stream read whole into memory or, past spoolInMemory, a temporary file.
 func (rd *reader) readerAt(rc io.ReadCloser) (io.ReaderAt, int64, func(), error) {

@@ -180,6 +180,9 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 	}
 	defer rc.Close()
 	rd.counter = countingReader{ctx: ctx, r: rc}
+	if isParquetFile(rc) {
+		return rd.readParquet(ctx, in, rc, visit)
+	}
 	rd.raw.Reset(&rd.counter)
 
 	var text io.Reader = rd.raw

@@ -12,17 +12,17 @@ import (
 // strings until ParseWindow reads them.
 func AddFilterFlags(cmd *cobra.Command, spec *query.Spec) {
 	fl := cmd.Flags()
-	fl.StringSliceVar(&spec.Actions, "action", nil, "keep records with this firewall `VERDICT`: ACCEPT or REJECT")
-	fl.StringSliceVar(&spec.Statuses, "status", nil, "keep records with this log `STATUS`: OK, NODATA or SKIPDATA")
-	fl.StringSliceVar(&spec.Srcs, "src", nil, "source `IP|CIDR` (IPv4 or IPv6)")
-	fl.StringSliceVar(&spec.Dsts, "dst", nil, "destination `IP|CIDR`")
-	fl.StringSliceVar(&spec.Addrs, "addr", nil, "source or destination `IP|CIDR`")
-	fl.StringSliceVar(&spec.SrcPorts, "src-port", nil, "source `PORTS`: 22,80,8000-8999")
-	fl.StringSliceVar(&spec.DstPorts, "dst-port", nil, "destination `PORTS`")
-	fl.StringSliceVar(&spec.Ports, "port", nil, "source or destination `PORTS`")
-	fl.StringSliceVar(&spec.Protocols, "protocol", nil, "`PROTOCOL`: tcp, udp, icmp, icmpv6 or a number")
-	fl.StringSliceVar(&spec.Interfaces, "interface", nil, "interface `ID`")
-	fl.StringSliceVar(&spec.Accounts, "account", nil, "account `ID`")
+	ListVar(fl, &spec.Actions, "action", "keep records with this firewall `VERDICT`: ACCEPT or REJECT")
+	ListVar(fl, &spec.Statuses, "status", "keep records with this log `STATUS`: OK, NODATA or SKIPDATA")
+	ListVar(fl, &spec.Srcs, "src", "source `IP|CIDR` (IPv4 or IPv6)")
+	ListVar(fl, &spec.Dsts, "dst", "destination `IP|CIDR`")
+	ListVar(fl, &spec.Addrs, "addr", "source or destination `IP|CIDR`")
+	ListVar(fl, &spec.SrcPorts, "src-port", "source `PORTS`: 22,80,8000-8999")
+	ListVar(fl, &spec.DstPorts, "dst-port", "destination `PORTS`")
+	ListVar(fl, &spec.Ports, "port", "source or destination `PORTS`")
+	ListVar(fl, &spec.Protocols, "protocol", "`PROTOCOL`: tcp, udp, icmp, icmpv6 or a number")
+	ListVar(fl, &spec.Interfaces, "interface", "interface `ID`")
+	ListVar(fl, &spec.Accounts, "account", "account `ID`")
 	fl.StringVar(&spec.Where, "where", "", "filter `EXPR`, e.g. 'proto tcp and dst port in (22, 3389) and bytes > 1M'")
 	for flag, values := range map[string][]string{
 		"action":   {"ACCEPT", "REJECT"},

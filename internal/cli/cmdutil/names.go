@@ -11,7 +11,7 @@ import (
 
 // AddMMDBFlag adds --mmdb to a command that names addresses.
 func AddMMDBFlag(cmd *cobra.Command, files *[]string) {
-	cmd.Flags().StringArrayVar(files, "mmdb", nil, "MaxMind-format `FILE` of ASNs and countries for src.asn, src.as_org, src.country (repeatable; default: mmdb: in the config file)")
+	RepeatedVar(cmd.Flags(), files, "mmdb", "MaxMind-format `FILE` of ASNs and countries for src.asn, src.as_org, src.country (repeatable; default: mmdb: in the config file)")
 }
 
 // AddrNames opens what names addresses: the labels of the config file and

@@ -23,7 +23,7 @@ type ObjectFlags struct {
 // objects, for the help text: "expire".
 func (o *ObjectFlags) Add(cmd *cobra.Command, f *Factory, verb string) {
 	fl := cmd.Flags()
-	fl.StringArrayVar(&o.FlowLogs, "flowlog", nil, verb+" the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	RepeatedVar(fl, &o.FlowLogs, "flowlog", verb+" the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.StringVar(&o.Bucket, "bucket", "", verb+" every object under `BUCKET[/PREFIX]` (the same as the SOURCE s3://BUCKET[/PREFIX])")
 	fl.StringVar(&o.Name, "name", "", "with SOURCE or --bucket: only the objects of the flow log named `NAME` (configured or not)")
 	cmd.RegisterFlagCompletionFunc("flowlog", CompleteFlowLogs(f))

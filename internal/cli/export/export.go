@@ -80,7 +80,7 @@ record is ever written twice. 'flowlog query' reads the result back.`,
 	fl.StringVar(&opts.Since, "since", "", "only objects that can hold records at or after `TIME`")
 	fl.StringVar(&opts.Until, "until", "", "only objects that can hold records at or before `TIME`")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "export the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	cmdutil.RepeatedVar(fl, &opts.FlowLogs, "flowlog", "export the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.IntVar(&opts.BatchRecords, "batch-records", 0, "commit to the manifest after about `N` records (default 1048576)")
 	fl.MarkHidden("batch-records") // for tests that interrupt an export between batches
 	fl.StringVar(&opts.DDL, "ddl", "", "print the definition of a table over the export at --to, in `DIALECT`: duckdb, trino, athena or spark, instead of exporting")

@@ -70,7 +70,7 @@ written.`,
 	fl.StringVar(&opts.Until, "until", "", "only objects that can hold records at or before `TIME`")
 	fl.BoolVar(&opts.Decompress, "decompress", false, "write the records uncompressed (x.log.gz becomes x.log)")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "download `N` objects at once (default: 64 from a bucket, 4 from a folder)")
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "download the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	cmdutil.RepeatedVar(fl, &opts.FlowLogs, "flowlog", "download the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))
 	cmd.MarkFlagDirname("to")
 	return cmd

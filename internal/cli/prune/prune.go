@@ -61,7 +61,7 @@ To have the storage expire objects by itself, see 'flowlog retention'.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "prune the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	cmdutil.RepeatedVar(fl, &opts.FlowLogs, "flowlog", "prune the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.StringVar(&opts.Name, "name", "", "with SOURCE: only the objects of the flow log named `NAME`")
 	fl.StringVar(&opts.OlderThan, "older-than", "", "delete objects whose key time is older than `AGE` (30d, 12h, 2w, or a time)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be deleted; delete nothing")

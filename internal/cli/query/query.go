@@ -124,7 +124,7 @@ beyond-one-machine'.`,
 	fl.BoolVar(&opts.Stats, "stats", false, "print sources, bytes and records read, the rate, the retries and resumed bytes of object storage reads, and any spill past --memory, to stderr")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable); with a SOURCE holding a Parquet export, only that flow log's partitions of it")
+	cmdutil.RepeatedVar(fl, &opts.FlowLogs, "flowlog", "read the objects of a configured flow log, by `NAME|ID` (repeatable); with a SOURCE holding a Parquet export, only that flow log's partitions of it")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep polling for new objects and print their records as they arrive, until interrupted")
 	fl.DurationVar(&opts.Interval, "interval", 30*time.Second, "with --follow, how often to look for new objects (a `DURATION`)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)

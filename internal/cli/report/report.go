@@ -91,7 +91,7 @@ where it starts; the interval is chosen to give at most 200 points.`,
 	fl.IntVar(&opts.Top, "top", report.DefaultTop, "rows in each top list (`N`)")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU for files, 64 for a bucket; parsed on at most one worker per CPU)")
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	cmdutil.RepeatedVar(fl, &opts.FlowLogs, "flowlog", "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
 	cmdutil.AddMemoryFlag(cmd, &opts.Memory)
 	cmd.RegisterFlagCompletionFunc("flowlog", cmdutil.CompleteFlowLogs(f))

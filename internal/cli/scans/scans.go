@@ -84,7 +84,7 @@ top_ports (PORT:FLOWS, most first).`, scans.ExactUpTo, 100*scans.StdError, 300*s
 	fl.StringVar(&opts.Since, "since", "", "records ending at or after `TIME`: RFC 3339, unix seconds, or a duration back (90m, 6h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "records starting at or before `TIME`")
 	fl.StringVar(&opts.Where, "where", "", "read only records matching `EXPR` (see 'flowlog help query-language')")
-	fl.StringArrayVar(&opts.FlowLogs, "flowlog", nil, "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
+	cmdutil.RepeatedVar(fl, &opts.FlowLogs, "flowlog", "read the objects of a configured flow log, by `NAME|ID` (repeatable)")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed lines instead of failing")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "read `N` sources at once (default: one per CPU; 8 or more for buckets)")
 	cmdutil.AddMMDBFlag(cmd, &opts.MMDB)
