@@ -134,6 +134,11 @@ type schemaElement struct {
 	numChildren int32
 }
 
+// maxPrealloc bounds the room made for a list's elements before they are
+// read: a corrupt list may claim one element for every byte of the footer,
+// and an element decoded takes a hundred times the byte.
+const maxPrealloc = 1024
+
 func (ft *footer) decode(b []byte) error {
 	d := &thriftDecoder{b: b}
 	var schema []schemaElement
@@ -141,7 +146,10 @@ func (ft *footer) decode(b []byte) error {
 		var err error
 		switch {
 		case id == 2 && typ == tList: // schema
-			err = d.elements(tStruct, func() error {
+			err = d.elements(tStruct, func(n int) error {
+				if schema == nil {
+					schema = make([]schemaElement, 0, min(n, maxPrealloc))
+				}
 				var e schemaElement
 				e.typ = -1
 				err := d.fields(func(id int16, typ byte) error {
@@ -166,7 +174,10 @@ func (ft *footer) decode(b []byte) error {
 		case id == 3:
 			ft.numRows, err = d.i64(typ)
 		case id == 4 && typ == tList: // row groups
-			err = d.elements(tStruct, func() error {
+			err = d.elements(tStruct, func(n int) error {
+				if ft.rowGroups == nil {
+					ft.rowGroups = make([]rowGroupMeta, 0, min(n, maxPrealloc))
+				}
 				rg, err := decodeRowGroup(d)
 				ft.rowGroups = append(ft.rowGroups, rg)
 				return err
@@ -233,7 +244,10 @@ func decodeRowGroup(d *thriftDecoder) (rowGroupMeta, error) {
 		var err error
 		switch {
 		case id == 1 && typ == tList:
-			err = d.elements(tStruct, func() error {
+			err = d.elements(tStruct, func(n int) error {
+				if rg.chunks == nil {
+					rg.chunks = make([]chunkMeta, 0, min(n, maxPrealloc))
+				}
 				c, err := decodeColumnChunk(d)
 				rg.chunks = append(rg.chunks, c)
 				return err

@@ -141,8 +141,10 @@ func (d *thriftDecoder) fields(fn func(id int16, typ byte) error) error {
 	}
 }
 
-// elements calls fn for each element of a list, after checking its type.
-func (d *thriftDecoder) elements(want byte, fn func() error) error {
+// elements calls fn for each element of a list, after checking its type;
+// fn is told the list's length, which the bytes left bound, so that it can
+// make room for all of them at once.
+func (d *thriftDecoder) elements(want byte, fn func(n int) error) error {
 	elem, n, err := d.list()
 	if err != nil {
 		return err
@@ -158,7 +160,7 @@ func (d *thriftDecoder) elements(want byte, fn func() error) error {
 	}
 	defer func() { d.depth-- }()
 	for range n {
-		if err := fn(); err != nil {
+		if err := fn(n); err != nil {
 			return err
 		}
 	}
