@@ -94,6 +94,91 @@ func KeySpan(key string) (from, to time.Time, ok bool) {
 	return t, t.AddDate(0, 0, 1), true
 }
 
+// timeFolders finds the time partitions of a key that KeySpan reads: the
+// key's folders before them (with their trailing '/'), and their names in
+// order. ok is false when the key has none, or when other folders come
+// between them, since then no key of a later time can be written from these
+// alone.
+func timeFolders(key string) (base string, names []string, ok bool) {
+	if _, _, ok := KeySpan(key); !ok {
+		return "", nil, false
+	}
+	segments := strings.Split(key, "/")
+	start, end := -1, -1
+	for i, seg := range segments[:len(segments)-1] {
+		name, _, _ := strings.Cut(seg, "=")
+		switch name {
+		case "date", "year", "month", "day", "hour":
+		default:
+			continue
+		}
+		if start >= 0 && i != end {
+			return "", nil, false
+		}
+		if start < 0 {
+			start = i
+		}
+		end = i + 1
+		names = append(names, name)
+	}
+	base = strings.Join(segments[:start], "/")
+	if base != "" {
+		base += "/"
+	}
+	return base, names, true
+}
+
+// PartitionSeek returns a key to list after to reach, under the folders of
+// key and in its layout, the partitions of time t and later: every key in
+// them sorts after it, and (in a layout that pads its numbers with zeros,
+// as flowlog's and AWS's do) the keys of earlier partitions sort before it.
+//
+// Nothing at or after t may sort before it, whether the layout pads or not:
+// where a later partition's number differs, an unpadded one starts with a
+// digit above the padding's '0', and the same number unpadded ("6" against
+// "06") sorts after the padded one too. The one number whose unpadded form
+// is a prefix of the padded one is 0 ("hour=0" against "hour=00"), so a
+// zero hour is written "0": both forms sort after that. ok is false for a
+// key KeySpan does not read, or a time outside years 1 to 9999.
+func PartitionSeek(key string, t time.Time) (string, bool) {
+	base, names, ok := timeFolders(key)
+	t = t.UTC()
+	if !ok || t.Year() < 1 || t.Year() > 9999 {
+		return "", false
+	}
+	parts := make([]string, len(names))
+	for i, name := range names {
+		switch name {
+		case "date":
+			parts[i] = "date=" + t.Format(time.DateOnly)
+		case "year":
+			parts[i] = fmt.Sprintf("year=%04d", t.Year())
+		case "month":
+			parts[i] = fmt.Sprintf("month=%02d", int(t.Month()))
+		case "day":
+			parts[i] = fmt.Sprintf("day=%02d", t.Day())
+		case "hour":
+			parts[i] = fmt.Sprintf("hour=%02d", t.Hour())
+			if t.Hour() == 0 {
+				parts[i] = "hour=0"
+			}
+		}
+	}
+	return base + strings.Join(parts, "/"), true
+}
+
+// PartitionsEnd returns a key that sorts after every key in a time
+// partition under the folders of key: its first time folder with a value
+// of ':', which sorts right after the digits. ok is false for a key
+// PartitionSeek takes no time from.
+func PartitionsEnd(key string) (string, bool) {
+	base, names, ok := timeFolders(key)
+	if !ok {
+		return "", false
+	}
+	return base + names[0] + "=:", true
+}
+
 // IsParquetKey reports whether a key names a Parquet file.
 func IsParquetKey(key string) bool { return strings.HasSuffix(key, ".parquet") }
 

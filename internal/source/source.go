@@ -97,6 +97,7 @@ func List(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]
 	startAfter := ""
 	for {
 		var jump skipRun
+		var hive partitionRun
 		next := ""
 		stats.Requests++
 		err := objs.Store.List(ctx, objs.KeyPrefix(), startAfter, func(o objstore.Object) error {
@@ -107,9 +108,13 @@ func List(ctx context.Context, objs flowlog.Objects, w Window, stats *Stats) ([]
 			if from, to, ok := parquetio.KeySpan(o.Key); ok {
 				// A partition of Parquet files: its folders say the hour.
 				if w.overlaps(from, to) {
+					hive = partitionRun{}
 					found = append(found, o)
-				} else {
-					stats.Skipped++
+					return nil
+				}
+				stats.Skipped++
+				if next = hive.past(o.Key, to, w); next != "" {
+					return objstore.ErrStop
 				}
 				return nil
 			}
@@ -163,6 +168,49 @@ func (r *skipRun) past(key string, t time.Time, w Window) string {
 	next := namePrefix + ":" // ':' sorts right after the digits of the times
 	if !w.Since.IsZero() && t.Before(w.Since.Add(-Margin)) {
 		next = namePrefix + strconv.FormatInt(w.Since.Add(-Margin).Unix()-1, 10) + ".log.gz"
+	}
+	if next <= key {
+		return ""
+	}
+	return next
+}
+
+// partitionRun follows the partitions (of Parquet files, in time folders)
+// outside the window under one set of folders, as skipRun does the keys of
+// one flow log: a year of hourly partitions is thousands of folders, and a
+// query for an hour of it should not list them all.
+type partitionRun struct {
+	end string // PartitionsEnd of the keys followed: their folders
+	n   int    // keys after the window in a row
+}
+
+// past counts a key whose partition (ending at to) is outside the window
+// and returns where the listing should start again, or "" to go on: at the
+// window's first partition when the key's partition is before it and at
+// least jumpAfter hours away, past all the partitions under these folders
+// once jumpAfter keys in a row have come after the window.
+func (r *partitionRun) past(key string, to time.Time, w Window) string {
+	end, ok := parquetio.PartitionsEnd(key)
+	if !ok {
+		return ""
+	}
+	if end != r.end {
+		*r = partitionRun{end: end}
+	}
+	next := ""
+	if !w.Since.IsZero() && !to.Add(Margin).After(w.Since) {
+		// Before the window: its first partition holds Since - Margin.
+		first := w.Since.Add(-Margin)
+		if first.Sub(to) < jumpAfter*time.Hour {
+			return ""
+		}
+		next, _ = parquetio.PartitionSeek(key, first)
+	} else {
+		if r.n++; r.n < jumpAfter {
+			return ""
+		}
+		r.n = 0
+		next = end
 	}
 	if next <= key {
 		return ""

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/flowlog/flowlog/internal/flowlog"
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
+	"github.com/flowlog/flowlog/internal/parquetio"
 )
 
 // countingStore counts the objects a listing hands over, to show pruning
@@ -219,5 +221,53 @@ func TestListJumpsBetweenFlowLogs(t *testing.T) {
 	objs, err = List(context.Background(), flowlog.Objects{Store: m, Prefix: "logs"}, Window{}, &Stats{})
 	if err != nil || len(objs) != len(m.keys) || m.lists != 1 {
 		t.Errorf("no window: %d objects in %d listings, %v", len(objs), m.lists, err)
+	}
+}
+
+// A query for a few hours of a year of hourly Parquet partitions, for three
+// flow logs, lists a few hundred keys rather than all 26,280, and finds
+// exactly the partitions a listing of every key would: for windows at the
+// start, in the middle and at the end of the year, open on either side.
+func TestListJumpsOverPartitions(t *testing.T) {
+	year := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	m := &memStore{}
+	for _, name := range []string{"db", "web", "web2"} {
+		for h := range 365 * 24 {
+			at := year.Add(time.Duration(h) * time.Hour)
+			m.keys = append(m.keys, fmt.Sprintf("lake/flowlog=%s/date=%s/hour=%02d/part-1.parquet", name, at.Format(time.DateOnly), at.Hour()))
+		}
+	}
+	m.keys = append(m.keys, "lake/_flowlog_export/manifest/x.ndjson")
+	sort.Strings(m.keys)
+	for _, w := range []Window{
+		{Since: year.Add(200*24*time.Hour + 6*time.Hour), Until: year.Add(200*24*time.Hour + 12*time.Hour - time.Second)},
+		{Since: year.Add(-time.Hour), Until: year.Add(3 * time.Hour)},
+		{Since: year.Add(364*24*time.Hour + 20*time.Hour)},
+		{Until: year.Add(30 * time.Hour)},
+		{Since: year.Add(100 * 24 * time.Hour), Until: year.Add(130 * 24 * time.Hour)},
+	} {
+		var want []string
+		for _, k := range m.keys {
+			if from, to, ok := parquetio.KeySpan(k); ok && w.overlaps(from, to) {
+				want = append(want, k)
+			}
+		}
+		m.lists, m.handed = 0, 0
+		var stats Stats
+		objs, err := List(context.Background(), flowlog.Objects{Store: m, Prefix: "lake"}, w, &stats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range objs {
+			got = append(got, o.Key)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("window %v: %d keys, want %d (first %v)", w, len(got), len(want), got[:min(3, len(got))])
+		}
+		// Each flow log: the window, a run of 256 after it, a jump or two.
+		if limit := len(want) + 3*(jumpAfter+30); m.handed > limit || stats.Requests != m.lists {
+			t.Errorf("window %v: the store handed over %d keys in %d listings (stats %d), want at most %d", w, m.handed, m.lists, stats.Requests, limit)
+		}
 	}
 }
