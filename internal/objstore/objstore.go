@@ -79,7 +79,30 @@ var (
 	// a folder refuses keys that could name a file outside it ("..",
 	// absolute paths, empty segments, ...). Nothing was read or written.
 	ErrInvalidKey = errors.New("invalid key")
+
+	// ErrPrecondition means a conditional write (ConditionalPutter.PutIf)
+	// found the object not as required: there when it had to be absent, or
+	// changed since it was read. Nothing was written.
+	ErrPrecondition = errors.New("precondition failed")
 )
+
+// ConditionalPutter is a Store that can write an object on a condition
+// checked in the same step as the write, so that processes on several
+// machines can take turns at a key (package export's lock).
+type ConditionalPutter interface {
+	// PutIf stores body under key as Put does, but only if the object has
+	// the tag ifMatch now, or, when ifMatch is "", if there is none. It
+	// returns the new object's tag, for the next PutIf. When the condition
+	// does not hold, nothing is written and the error wraps
+	// ErrPrecondition.
+	PutIf(ctx context.Context, key string, body io.ReadSeeker, size int64, ifMatch string) (tag string, err error)
+
+	// Tag returns the tag of the object under key now. A missing key gives
+	// an error wrapping ErrNotFound. Read an object's tag before its
+	// content: a PutIf with that tag then fails if the content read was
+	// newer.
+	Tag(ctx context.Context, key string) (string, error)
+}
 
 // KeyError is the failure to delete one key.
 type KeyError struct {

@@ -214,7 +214,7 @@ func (s *Store) Put(ctx context.Context, key string, body io.ReadSeeker, size in
 			return fmt.Errorf("body has more than %d bytes", size)
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("put %s: %w", s.describe(key), err)
 	}
@@ -233,7 +233,7 @@ func (s *Store) Put(ctx context.Context, key string, body io.ReadSeeker, size in
 // since the caller knows what they mean; the store's own failures name the
 // file.
 func (s *Store) Write(ctx context.Context, key string, r io.Reader, verify func(written int64) error) error {
-	theirs, err := s.write(ctx, key, r, verify)
+	theirs, err := s.write(ctx, key, r, verify, nil)
 	if err != nil && !theirs {
 		return fmt.Errorf("write %s: %w", s.describe(key), err)
 	}
@@ -241,8 +241,9 @@ func (s *Store) Write(ctx context.Context, key string, r io.Reader, verify func(
 }
 
 // write is Put and Write: theirs says whether err came from r, verify or
-// ctx rather than from the file system or the key.
-func (s *Store) write(ctx context.Context, key string, r io.Reader, verify func(int64) error) (theirs bool, err error) {
+// ctx rather than from the file system or the key. place moves the
+// complete temporary file to the object's path (nil: os.Rename).
+func (s *Store) write(ctx context.Context, key string, r io.Reader, verify func(int64) error, place func(tmp, path string) error) (theirs bool, err error) {
 	path, err := s.path(key)
 	if err != nil {
 		return false, err
@@ -297,7 +298,13 @@ func (s *Store) write(ctx context.Context, key string, r io.Reader, verify func(
 	if err := f.Close(); err != nil {
 		return false, err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if place == nil {
+		place = os.Rename
+	}
+	if err := place(tmp, path); err != nil {
+		if errors.Is(err, objstore.ErrPrecondition) {
+			return false, err
+		}
 		return false, classify(err)
 	}
 	tmp = ""

@@ -413,6 +413,48 @@ func (s *Store) Put(ctx context.Context, key string, r io.ReadSeeker, size int64
 	return nil
 }
 
+// PutIf sends a conditional PutObject: If-None-Match: * to create, If-Match:
+// ETAG to replace, which S3 (since 2024) and MinIO check atomically with
+// the write. A 412 (or the 409 S3 gives a write that raced another
+// conditional write, or the 404 of an If-Match on a missing key) wraps
+// objstore.ErrPrecondition.
+func (s *Store) PutIf(ctx context.Context, key string, r io.ReadSeeker, size int64, ifMatch string) (string, error) {
+	if n, err := remaining(r); err != nil {
+		return "", fmt.Errorf("put %s: %w", s.name(key), err)
+	} else if n != size {
+		return "", fmt.Errorf("put %s: body has %d bytes, want %d", s.name(key), n, size)
+	}
+	in := &s3.PutObjectInput{
+		Bucket:        &s.bucket,
+		Key:           &key,
+		Body:          r,
+		ContentLength: aws.Int64(size),
+	}
+	if ifMatch == "" {
+		in.IfNoneMatch = aws.String("*")
+	} else {
+		in.IfMatch = aws.String(`"` + ifMatch + `"`)
+	}
+	out, err := s.client.PutObject(ctx, in)
+	if err != nil {
+		st := httpStatus(err)
+		werr := s.wrap(ctx, "put", key, objstore.ErrNoSuchBucket, err)
+		// An If-Match on a missing key is a 404 NoSuchKey.
+		if st == http.StatusPreconditionFailed || st == http.StatusConflict ||
+			ifMatch != "" && errors.Is(werr, objstore.ErrNotFound) {
+			return "", fmt.Errorf("put %s: %w", s.name(key), objstore.ErrPrecondition)
+		}
+		return "", werr
+	}
+	return strings.Trim(aws.ToString(out.ETag), `"`), nil
+}
+
+// Tag is the object's ETag, which PutIf compares.
+func (s *Store) Tag(ctx context.Context, key string) (string, error) {
+	o, err := s.Stat(ctx, key)
+	return o.ETag, err
+}
+
 // remaining returns the number of bytes from r's position to its end,
 // leaving the position where it was.
 func remaining(r io.Seeker) (int64, error) {

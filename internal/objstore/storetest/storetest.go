@@ -66,6 +66,8 @@ func run(t *testing.T, newStore func(t *testing.T) (objstore.Store, string)) {
 		{"Delete", testDelete},
 		{"Concurrent", testConcurrent},
 		{"String", testString},
+		{"PutIf", testPutIf},
+		{"PutIfRace", testPutIfRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
