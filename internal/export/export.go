@@ -70,6 +70,10 @@ type Options struct {
 	// number of objects to convert; Done after each one converted.
 	Listed func(objects int)
 	Done   func()
+	// LockRefresh is how often the target's lock is refreshed (default
+	// 15s); LockStale how long a lock may go without a refresh before
+	// another export takes it over (default 5m).
+	LockRefresh, LockStale time.Duration
 }
 
 // Stats describe a run.
@@ -84,6 +88,9 @@ type Stats struct {
 	Bytes     int64 // bytes of Parquet written
 	Undone    int   // files of an interrupted run removed first
 	Batches   int   // batches committed
+	// TookOver, when not "", describes the dead export whose lock this
+	// run took over.
+	TookOver string
 }
 
 // job is one object to convert.
@@ -94,7 +101,9 @@ type job struct {
 }
 
 // Run converts the objects of sets that the target's manifest does not
-// list yet. It first undoes a batch an earlier run left uncommitted.
+// list yet. It holds the target's lock while it runs (another export
+// running into it is a *BusyError), and first undoes a batch an earlier
+// run left uncommitted.
 func Run(ctx context.Context, t *Target, sets []flowlog.Objects, opts Options) (Stats, error) {
 	var st Stats
 	if opts.MaxRows <= 0 {
@@ -103,14 +112,31 @@ func Run(ctx context.Context, t *Target, sets []flowlog.Objects, opts Options) (
 	if opts.CommitRows <= 0 {
 		opts.CommitRows = 4 * opts.MaxRows
 	}
-	undone, err := recoverPending(ctx, t)
-	st.Undone = undone
+	l, lctx, err := acquire(ctx, t, opts)
 	if err != nil {
 		return st, err
 	}
+	defer l.release(ctx)
+	if h := l.tookOver; h != nil {
+		st.TookOver = fmt.Sprintf("pid %d on %s, started %s", h.PID, h.Host, h.Started.Format(time.RFC3339))
+	}
+	err = run(lctx, t, l, sets, opts, &st)
+	var lost *LostLockError
+	if cause := context.Cause(lctx); err != nil && ctx.Err() == nil && errors.As(cause, &lost) {
+		err = cause // the run was stopped because the lock was lost
+	}
+	return st, err
+}
+
+func run(ctx context.Context, t *Target, l *lease, sets []flowlog.Objects, opts Options, st *Stats) error {
+	undone, err := recoverPending(ctx, t)
+	st.Undone = undone
+	if err != nil {
+		return err
+	}
 	m, err := readManifest(ctx, t)
 	if err != nil {
-		return st, err
+		return err
 	}
 
 	var jobs []job
@@ -118,7 +144,7 @@ func Run(ctx context.Context, t *Target, sets []flowlog.Objects, opts Options) (
 	for _, objs := range sets {
 		found, err := source.List(ctx, objs, opts.Window, &listed)
 		if err != nil {
-			return st, err
+			return err
 		}
 		for _, o := range found {
 			if parquetio.IsParquetKey(o.Key) {
@@ -148,31 +174,31 @@ func Run(ctx context.Context, t *Target, sets []flowlog.Objects, opts Options) (
 		opts.Listed(len(jobs))
 	}
 	if len(jobs) == 0 {
-		return st, nil
+		return nil
 	}
 
-	w := &writer{t: t, opts: opts, parts: map[parquetio.Partition]*partition{}, latest: map[string]int64{}, intern: parquetio.Interner{}}
+	w := &writer{t: t, lease: l, opts: opts, parts: map[parquetio.Partition]*partition{}, latest: map[string]int64{}, intern: parquetio.Interner{}}
 	defer w.abandon()
 	sc := record.NewScanner(nil, "", record.AllFields)
 	sc.SkipInvalid(opts.SkipInvalid)
 	var gz *gzip.Reader
 	for _, j := range jobs {
 		if err := ctx.Err(); err != nil {
-			return st, err
+			return err
 		}
 		n, skipped, err := w.convert(ctx, j, sc, &gz)
 		st.Skipped += skipped
 		if err != nil {
-			return st, err
+			return err
 		}
 		w.batch = append(w.batch, Converted{Source: j.store.String(), Key: j.obj.Key, ETag: j.obj.ETag, Size: j.obj.Size, Records: n})
 		w.batchRows += n
 		if err := w.flushClosed(ctx); err != nil {
-			return st, err
+			return err
 		}
 		if w.batchRows >= int64(opts.CommitRows) {
-			if err := w.commit(ctx, &st); err != nil {
-				return st, err
+			if err := w.commit(ctx, st); err != nil {
+				return err
 			}
 		}
 		st.Converted++
@@ -180,7 +206,7 @@ func Run(ctx context.Context, t *Target, sets []flowlog.Objects, opts Options) (
 			opts.Done()
 		}
 	}
-	return st, w.commit(ctx, &st)
+	return w.commit(ctx, st)
 }
 
 // flowLogName is the flow log an object belongs to, from its key.
@@ -201,6 +227,7 @@ type partition struct {
 // in batches that commit to the manifest.
 type writer struct {
 	t      *Target
+	lease  *lease // the target's lock, checked before a commit
 	opts   Options
 	parts  map[parquetio.Partition]*partition
 	rows   int              // records buffered
@@ -374,6 +401,11 @@ func (w *writer) commit(ctx context.Context, st *Stats) error {
 	}
 	if w.batchID == "" {
 		w.batchID = newBatchID() // objects without records
+	}
+	// Commit only under this export's lock: one that took it over may
+	// have removed this batch's files already.
+	if err := w.lease.check(ctx); err != nil {
+		return err
 	}
 	var seg strings.Builder
 	enc := json.NewEncoder(&seg)

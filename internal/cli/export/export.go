@@ -4,6 +4,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -54,7 +55,12 @@ Run it again to convert what is new: a manifest under _flowlog_export/ in
 the target lists the objects converted, and only others are read. Each file
 is written whole or not at all; a run that was interrupted is undone by the
 next one (its files are removed) and its objects converted again, so no
-record is ever written twice. 'flowlog query' reads the result back.`,
+record is ever written twice. 'flowlog query' reads the result back.
+
+One export at a time writes into a target: a lock under _flowlog_export/
+makes a second one (a cron job that overran) stop with exit code 4, naming
+the one running. A lock whose export is gone (its process ended on this
+machine, or no refresh for 5 minutes) is taken over.`,
 		Example: `  flowlog export s3://my-logs/web --to ./lake
   flowlog export --flowlog web01 --to s3://my-lake/flowlogs --since 7d
   flowlog query ./lake --since 2026-11-24T13:00:00Z --until 2026-11-24T14:00:00Z --action REJECT --count`,
@@ -115,6 +121,13 @@ func exportRun(ctx context.Context, opts *Options) error {
 	})
 	if bar != nil {
 		bar.Finish()
+	}
+	var busy *export.BusyError
+	if errors.As(err, &busy) {
+		return &cmdutil.UserError{Err: err, Code: cmdutil.ExitRule}
+	}
+	if stats.TookOver != "" {
+		fmt.Fprintf(f.IO.ErrOut, "took over the lock of an export that is gone (%s)\n", stats.TookOver)
 	}
 	if stats.Undone > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "removed %s of an interrupted export\n", output.Count(stats.Undone, "file"))

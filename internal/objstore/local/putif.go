@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,20 +9,21 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/flowlog/flowlog/internal/objstore"
 )
 
 var _ objstore.ConditionalPutter = (*Store)(nil)
 
-// PutIf writes like Put, on a condition the file system checks in one step:
-// a file is created with a hard link, which fails when the name exists, and
-// replaced by first renaming the current file aside, which only one process
-// can do. A file's tag is a hash of its content (folders have no ETags).
-//
-// While a replacement whose tag did not match puts the file back, the name
-// is briefly free: a PutIf creating it then wins, and the put-back is
-// dropped. Whoever held the old file finds out at its next PutIf.
+// PutIf writes like Put, on a condition checked in one step with the
+// write: a new file is created with a hard link, which fails when the name
+// exists; a file is replaced by a rename over it (the name is never free)
+// after its tag was checked, with the replacers of a key taking turns by an
+// advisory lock on a file beside it (.flowlog-tmp-cas-NAME, which stays,
+// and which listings skip as they skip temporary files), that the system
+// releases if the process dies. A file's tag is a hash of its content
+// (folders have no ETags).
 func (s *Store) PutIf(ctx context.Context, key string, body io.ReadSeeker, size int64, ifMatch string) (string, error) {
 	if size < 0 {
 		return "", fmt.Errorf("put %s: negative size %d", s.describe(key), size)
@@ -35,20 +35,28 @@ func (s *Store) PutIf(ctx context.Context, key string, body io.ReadSeeker, size 
 		}
 		return nil
 	}, func(tmp, path string) error {
-		if ifMatch != "" {
-			aside, err := s.takeAside(path, ifMatch)
-			if err != nil {
+		if ifMatch == "" {
+			if err := os.Link(tmp, path); err != nil {
+				if errors.Is(err, fs.ErrExist) {
+					return objstore.ErrPrecondition
+				}
 				return err
 			}
-			defer os.Remove(aside)
+			return os.Remove(tmp)
 		}
-		if err := os.Link(tmp, path); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return objstore.ErrPrecondition
-			}
+		unlock, err := lockFile(filepath.Join(filepath.Dir(path), casPrefix+filepath.Base(path)))
+		if err != nil {
 			return err
 		}
-		return os.Remove(tmp)
+		defer unlock()
+		tag, err := fileTag(path)
+		if isNotExist(err) || err == nil && tag != ifMatch {
+			return objstore.ErrPrecondition
+		}
+		if err != nil {
+			return err
+		}
+		return os.Rename(tmp, path)
 	})
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", s.describe(key), err)
@@ -56,30 +64,8 @@ func (s *Store) PutIf(ctx context.Context, key string, body io.ReadSeeker, size 
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
-// takeAside renames the file at path to a temporary name if its tag is
-// want, and returns that name. A missing file or another tag is
-// ErrPrecondition, and the file stays (or is put back) where it was.
-func (s *Store) takeAside(path, want string) (string, error) {
-	var b [8]byte
-	rand.Read(b[:])
-	aside := path + "." + tempPrefix[1:] + "aside-" + hex.EncodeToString(b[:])
-	if err := os.Rename(path, aside); err != nil {
-		if isNotExist(err) {
-			return "", objstore.ErrPrecondition
-		}
-		return "", err
-	}
-	tag, err := fileTag(aside)
-	if err == nil && tag == want {
-		return aside, nil
-	}
-	os.Link(aside, path) // put it back, unless the name was taken meanwhile
-	os.Remove(aside)
-	if err != nil {
-		return "", err
-	}
-	return "", objstore.ErrPrecondition
-}
+// casPrefix names the file beside an object that PutIf's replacers lock.
+const casPrefix = tempPrefix + "cas-"
 
 // Tag is the tag PutIf gives an object: a hash of its content.
 func (s *Store) Tag(ctx context.Context, key string) (string, error) {
