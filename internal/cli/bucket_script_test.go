@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -103,6 +105,24 @@ func cmdS3ls(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintln(ts.Stdout(), o.Key)
 		return nil
 	}))
+}
+
+// cmdS3Wait waits until at least N objects lie under PREFIX in a bucket
+// on the script's MinIO server: "s3wait BUCKET PREFIX N", the bucket's
+// waitfiles.
+func cmdS3Wait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: s3wait BUCKET PREFIX N")
+	}
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	store, err := s3store.New(context.Background(), scriptMinio(ts, "s3wait").Config(args[0]))
+	ts.Check(err)
+	waitUntil(ts, fmt.Sprintf("s3wait: %d objects under s3://%s/%s", n, args[0], args[1]), 20*time.Millisecond, func() bool {
+		count := 0
+		store.List(context.Background(), args[1], "", func(objstore.Object) error { count++; return nil })
+		return count >= n
+	})
 }
 
 // cmdS3Replay serves recorded S3 responses for the bucket requests MinIO

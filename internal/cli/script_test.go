@@ -88,6 +88,7 @@ func TestScripts(t *testing.T) {
 			"waitfiles":    cmdWaitFiles,
 			"lifecycle":    cmdLifecycle,
 			"s3ls":         cmdS3ls,
+			"s3wait":       cmdS3Wait,
 			"s3replay":     cmdS3Replay,
 			"waitgrep":     cmdWaitGrep,
 			"faultproxy":   cmdFaultProxy,
@@ -221,6 +222,12 @@ func envOf(ts *testscript.TestScript) []string {
 	var env []string
 	for _, k := range []string{"PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "FLOWLOG_DB", "FLOWLOG_STORAGE_ROOT", "NO_COLOR", "TMPDIR"} {
 		env = append(env, k+"="+ts.Getenv(k))
+	}
+	// The script's MinIO server, once 'minio start' set it.
+	for _, k := range []string{"FLOWLOG_ENDPOINT", "FLOWLOG_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"} {
+		if v := ts.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
 	}
 	return env
 }
