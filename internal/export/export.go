@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -88,6 +87,15 @@ type Stats struct {
 	Bytes     int64 // bytes of Parquet written
 	Undone    int   // files of an interrupted run removed first
 	Batches   int   // batches committed
+	// Unnamed is the number of objects whose key says no flow log (see
+	// objectName), left unconverted; UnnamedExample one of their keys.
+	Unnamed        int
+	UnnamedExample string
+	// Dropped holds the fields of AWS custom formats (vpc_id, tcp_flags,
+	// ...) that records had but the Parquet schema has no column for, and
+	// DroppedObjects the number of objects with such records.
+	Dropped        record.FieldSet
+	DroppedObjects int
 	// TookOver, when not "", describes the dead export whose lock this
 	// run took over.
 	TookOver string
@@ -97,7 +105,8 @@ type Stats struct {
 type job struct {
 	store objstore.Store
 	obj   objstore.Object
-	name  string // the flow log, from the key
+	name  string    // the flow log, from the key
+	at    time.Time // the time the key gives, if any
 }
 
 // Run converts the objects of sets that the target's manifest does not
@@ -150,8 +159,15 @@ func run(ctx context.Context, t *Target, l *lease, sets []flowlog.Objects, opts 
 			if parquetio.IsParquetKey(o.Key) {
 				continue // converted already, by someone
 			}
-			name, ok := flowLogName(objs, o.Key)
+			name, at, ok := objectName(o.Key)
+			if objs.Name != "" {
+				name, ok = objs.Name, true
+			}
 			if !ok {
+				if st.Unnamed == 0 {
+					st.UnnamedExample = objs.Store.String() + "/" + o.Key
+				}
+				st.Unnamed++
 				continue
 			}
 			st.Listed++
@@ -163,7 +179,7 @@ func run(ctx context.Context, t *Target, l *lease, sets []flowlog.Objects, opts 
 				}
 				continue
 			}
-			jobs = append(jobs, job{store: objs.Store, obj: o, name: name})
+			jobs = append(jobs, job{store: objs.Store, obj: o, name: name, at: at})
 		}
 	}
 	// The same object named twice (a folder and a flow log in it) is
@@ -179,15 +195,21 @@ func run(ctx context.Context, t *Target, l *lease, sets []flowlog.Objects, opts 
 
 	w := &writer{t: t, lease: l, opts: opts, parts: map[parquetio.Partition]*partition{}, latest: map[string]int64{}, intern: parquetio.Interner{}}
 	defer w.abandon()
-	sc := record.NewScanner(nil, "", record.AllFields)
+	// Every known field, so that records of AWS custom formats show the
+	// fields the schema has no column for.
+	sc := record.NewScanner(nil, "", record.KnownFields)
 	sc.SkipInvalid(opts.SkipInvalid)
 	var gz *gzip.Reader
 	for _, j := range jobs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, skipped, err := w.convert(ctx, j, sc, &gz)
+		n, skipped, dropped, err := w.convert(ctx, j, sc, &gz)
 		st.Skipped += skipped
+		if dropped != 0 {
+			st.Dropped |= dropped
+			st.DroppedObjects++
+		}
 		if err != nil {
 			return err
 		}
@@ -207,15 +229,6 @@ func run(ctx context.Context, t *Target, l *lease, sets []flowlog.Objects, opts 
 		}
 	}
 	return w.commit(ctx, st)
-}
-
-// flowLogName is the flow log an object belongs to, from its key.
-func flowLogName(objs flowlog.Objects, key string) (string, bool) {
-	if objs.Name != "" {
-		return objs.Name, true
-	}
-	_, name, _, ok := flowlog.ParseObjectKey(path.Base(key))
-	return name, ok
 }
 
 // partition is the records of one partition waiting to be written.
@@ -246,11 +259,12 @@ type writer struct {
 }
 
 // convert reads one object's records into the partitions. It returns the
-// number of records.
-func (w *writer) convert(ctx context.Context, j job, sc *record.Scanner, gz **gzip.Reader) (int64, int64, error) {
+// number of records, of lines skipped, and the fields records had that
+// the schema has no column for.
+func (w *writer) convert(ctx context.Context, j job, sc *record.Scanner, gz **gzip.Reader) (int64, int64, record.FieldSet, error) {
 	rc, err := j.store.Open(ctx, j.obj.Key)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer rc.Close()
 	name := j.store.String() + "/" + j.obj.Key
@@ -264,21 +278,20 @@ func (w *writer) convert(ctx context.Context, j job, sc *record.Scanner, gz **gz
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return 0, 0, ctx.Err()
+				return 0, 0, 0, ctx.Err()
 			}
-			return 0, 0, &record.SourceError{Source: name, Err: fmt.Errorf("corrupt gzip header: %w", err)}
+			return 0, 0, 0, &record.SourceError{Source: name, Err: fmt.Errorf("corrupt gzip header: %w", err)}
 		}
 		text = *gz
 	}
 	sc.Reset(nil, name)
 	var flushErr error
+	var dropped record.FieldSet
 	err = sc.Each(text, func(r *record.Record) bool {
+		dropped |= r.Present &^ record.AllFields
 		start := r.Start
-		if !r.Has(record.Start) {
-			// No start: the hour of the object.
-			if t, ok := source.KeyTime(j.obj.Key); ok {
-				start = t.Unix()
-			}
+		if !r.Has(record.Start) && !j.at.IsZero() {
+			start = j.at.Unix() // no start: the hour of the object
 		}
 		p := parquetio.PartitionOf(j.name, start)
 		part := w.parts[p]
@@ -298,15 +311,15 @@ func (w *writer) convert(ctx context.Context, j job, sc *record.Scanner, gz **gz
 		return true
 	})
 	if flushErr != nil {
-		return 0, 0, flushErr
+		return 0, 0, 0, flushErr
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return int64(sc.Records()), int64(sc.Skipped()), nil
+	return int64(sc.Records()), int64(sc.Skipped()), dropped, nil
 }
 
 // flushClosed writes the partitions no later record of their flow log can

@@ -16,6 +16,7 @@ import (
 	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
 	"github.com/flowlog/flowlog/internal/output"
+	"github.com/flowlog/flowlog/internal/record"
 )
 
 // Options are the parsed flags and arguments of 'flowlog export'.
@@ -141,13 +142,39 @@ func exportRun(ctx context.Context, opts *Options) error {
 	if stats.Changed > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "flowlog: %s changed since they were converted (size or ETag); left as converted\n", output.Count(stats.Changed, "object"))
 	}
+	if stats.Unnamed > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: skipped %s whose key names no flow log, such as %s\n",
+			output.Count(stats.Unnamed, "object"), stats.UnnamedExample)
+	}
+	if stats.Dropped != 0 {
+		fmt.Fprintf(f.IO.ErrOut, "flowlog: %s had fields the Parquet files have no column for, left out: %s\n",
+			output.Count(stats.DroppedObjects, "object"), fieldNames(stats.Dropped))
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err != nil {
 		return cmdutil.WithHint(err, "run the same export again: it undoes the unfinished batch and converts its objects again")
 	}
+	if stats.Unnamed > 0 && stats.Converted == 0 && stats.Present == 0 {
+		return &cmdutil.UserError{
+			Err:    fmt.Errorf("nothing to export: no object's key names a flow log (%s, such as %s)", output.Count(stats.Unnamed, "object"), stats.UnnamedExample),
+			Code:   cmdutil.ExitError,
+			Advice: "export reads the service's <name>-<unix seconds>.log.gz and AWS's <account>_vpcflowlogs_<region>_<fl-id>_<time>_<hash>.log.gz (also as .log); rename other files so",
+		}
+	}
 	return nil
+}
+
+// fieldNames lists the fields of a set, in flowlog's spelling.
+func fieldNames(fs record.FieldSet) string {
+	var names []string
+	for f := range record.Field(record.NumKnownFields) {
+		if fs.Has(f) {
+			names = append(names, f.String())
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // resolveTarget is the store and folder --to names; a folder is created
