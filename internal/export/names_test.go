@@ -22,11 +22,11 @@ func TestObjectName(t *testing.T) {
 		{"flows.log", "", ""},
 		{"web01-1795564800.txt.gz", "", ""},
 		{"web01.log.gz", "", ""},
-		{"123456789012_vpcflowlogs_us-east-1_eni-1234_20261124T1340Z_fe12.log.gz", "", ""},        // not a flow log id
-		{"123456789012_vpcflowlogs_us-east-1_fl-1234_20261324T1340Z_fe12.log.gz", "", ""},         // month 13
-		{"123456789012_vpcflowlogs_us-east-1_fl-1234_20261124T1340_fe12.log.gz", "", ""},          // no Z
+		{"123456789012_vpcflowlogs_us-east-1_eni-1234_20261124T1340Z_fe12.log.gz", "", ""},         // not a flow log id
+		{"123456789012_vpcflowlogs_us-east-1_fl-1234_20261324T1340Z_fe12.log.gz", "", ""},          // month 13
+		{"123456789012_vpcflowlogs_us-east-1_fl-1234_20261124T1340_fe12.log.gz", "", ""},           // no Z
 		{"123456789012_elasticloadbalancing_us-east-1_fl-1234_20261124T1340Z_fe12.log.gz", "", ""}, // another service
-		{"123456789012_vpcflowlogs_us-east-1_fl-1234_20261124T1340Z.log.gz", "", ""},              // no hash
+		{"123456789012_vpcflowlogs_us-east-1_fl-1234_20261124T1340Z.log.gz", "", ""},               // no hash
 	}
 	for _, tt := range tests {
 		name, at, ok := objectName(tt.key)
