@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -434,5 +436,131 @@ func TestAWSParquetCustomFields(t *testing.T) {
 	}
 	if raw["parquet"] != raw["text"] || raw["text"] == 0 {
 		t.Errorf("raw lines of vpc-2: %d from Parquet, %d from the text", raw["parquet"], raw["text"])
+	}
+}
+
+// rangedInput is a Parquet object in a "bucket": Open streams it, ReadAt
+// reads ranges, and both count what they hand out.
+func rangedInput(name string, data []byte, calls, bytesOut *atomic.Int64) Input {
+	in := memInput(name, data)
+	in.Size = int64(len(data))
+	in.ReadAt = func(_ context.Context, p []byte, off int64) (int, error) {
+		calls.Add(1)
+		if off >= int64(len(data)) {
+			return 0, io.EOF
+		}
+		n := copy(p, data[off:])
+		bytesOut.Add(int64(n))
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
+	}
+	open := in.Open
+	in.Open = func(ctx context.Context) (io.ReadCloser, error) {
+		calls.Add(1)
+		bytesOut.Add(int64(len(data)))
+		return open(ctx)
+	}
+	return in
+}
+
+// TestParquetInABucketIsReadByRanges: a count that row-group statistics
+// answer reads the tails of the objects (one request each), not the
+// objects; a question that decodes reads each object once more, whole; the
+// answers are those of the same files read as streams, with read-ahead or
+// without.
+func TestParquetInABucketIsReadByRanges(t *testing.T) {
+	lines := parquetLines(20000)
+	files := [][]byte{exportParquet(t, lines[:10000]), exportParquet(t, lines[10000:])}
+	var total int64
+	for _, f := range files {
+		total += int64(len(f))
+	}
+	t0 := time.Unix(1_795_564_800, 0)
+	for _, inFlight := range []int{0, 8} {
+		for _, spec := range []Spec{
+			{Since: t0.Add(-time.Hour), Until: t0.Add(3 * time.Hour), Count: true},      // statistics answer
+			{Actions: []string{"REJECT"}, Since: t0.Add(20 * time.Minute), Count: true}, // decodes
+			{GroupBy: "srcaddr/16", Top: 3},
+		} {
+			plan, err := spec.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var calls, fetched atomic.Int64
+			answer := func(inputs []Input) (string, Stats) {
+				q := &Query{Inputs: inputs, Bounds: spec.Bounds(), Workers: 2, InFlight: inFlight}
+				if plan.Filter != nil {
+					q.Filter = plan.Filter
+				}
+				if plan.Grouped() {
+					groups, st, err := q.Aggregate(context.Background(), plan.Keys, plan.SortBy, plan.Top)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return fmt.Sprint(groups), st
+				}
+				n, st, err := q.Count(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return strconv.FormatInt(n, 10), st
+			}
+			want, _ := answer([]Input{memInput("a.parquet", files[0]), memInput("b.parquet", files[1])})
+			got, st := answer([]Input{rangedInput("a.parquet", files[0], &calls, &fetched), rangedInput("b.parquet", files[1], &calls, &fetched)})
+			if got != want {
+				t.Errorf("in flight %d, %+v: %s by ranges, %s as streams", inFlight, spec, got, want)
+			}
+			whole := spec.GroupBy == "" && spec.Actions == nil
+			switch {
+			case whole && (calls.Load() != 2 || fetched.Load() > 2*remoteTail):
+				t.Errorf("in flight %d, %+v: %d requests, %d of %d bytes; want a tail of each", inFlight, spec, calls.Load(), fetched.Load(), total)
+			case !whole && (calls.Load() != 4 || fetched.Load() != total):
+				t.Errorf("in flight %d, %+v: %d requests, %d of %d bytes; want a tail and the rest of each", inFlight, spec, calls.Load(), fetched.Load(), total)
+			}
+			if st.BytesRead != fetched.Load() {
+				t.Errorf("in flight %d, %+v: --stats says %d bytes read, %d came", inFlight, spec, st.BytesRead, fetched.Load())
+			}
+		}
+	}
+}
+
+// TestRemoteFileReadsAsTheBytes reads an object by remoteFile at random
+// offsets and lengths, across the tail's start and past the end, in
+// memory and spooled to a file, and wants what bytes.Reader gives.
+func TestRemoteFileReadsAsTheBytes(t *testing.T) {
+	data := make([]byte, 3*remoteTail+123)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	for _, spool := range []bool{false, true} {
+		if spool {
+			defer func(n int64) { remoteInMemory = n }(remoteInMemory)
+			remoteInMemory = remoteTail / 3
+		}
+		var calls, fetched atomic.Int64
+		f := &remoteFile{ctx: context.Background(), in: rangedInput("x.parquet", data, &calls, &fetched)}
+		want := bytes.NewReader(data)
+		for range 500 {
+			off := rng.Int64N(int64(len(data)) + 10)
+			p, q := make([]byte, rng.IntN(2*remoteTail)), make([]byte, 0)
+			q = append(q, p...)
+			n, err := f.ReadAt(p, off)
+			m, werr := want.ReadAt(q, off)
+			if n != m || !bytes.Equal(p[:n], q[:m]) || (err == nil) != (werr == nil) {
+				t.Fatalf("spool %v: ReadAt(%d bytes, %d) = %d, %v; want %d, %v", spool, len(p), off, n, err, m, werr)
+			}
+		}
+		if got := fetched.Load(); got != int64(len(data)) {
+			t.Errorf("spool %v: %d bytes fetched for an object of %d", spool, got, len(data))
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.ReadAt(make([]byte, 1), 0); err == nil {
+			t.Error("a closed remoteFile reads")
+		}
 	}
 }
