@@ -384,7 +384,7 @@ echo
 echo "== the default and small corpora in buckets on a local MinIO"
 minio="$(scripts/install-minio.sh)"
 data="$work/minio-data"
-mkdir -p "$data/bench" "$data/bench-small" # a folder in a fresh data dir is a bucket
+mkdir -p "$data/bench" "$data/bench-small" "$data/bench-lake" # a folder in a fresh data dir is a bucket
 port=$((20000 + RANDOM % 20000))
 MINIO_ROOT_USER=flowlog-bench MINIO_ROOT_PASSWORD=flowlog-bench-secret \
 	"$minio" server "$data" --address "127.0.0.1:$port" --console-address "127.0.0.1:$((port + 1))" >"$work/minio.log" 2>&1 &
@@ -475,3 +475,27 @@ if [ ${#copies[@]} -gt 0 ]; then
 else
 	echo "no AWS CLI here (and not root to install Debian's awscli): the comparison with aws s3 cp is left out"
 fi
+
+echo
+echo "== the default corpus's Parquet export in the bucket ${DELAY:-30ms} away, against its gzip text there"
+"$flowlog" export "$corpora/default" --to s3://bench-lake/lake 2>/dev/null
+window=(--since 2026-11-01T06:00:00Z --until 2026-11-01T11:59:59Z --count)
+for q in window verdict; do
+	args=("${window[@]}")
+	[ "$q" = verdict ] && args=(--action REJECT --count)
+	want="$(FLOWLOG_ENDPOINT="$far" "$flowlog" query s3://bench "${args[@]}")"
+	got="$(FLOWLOG_ENDPOINT="$far" "$flowlog" query s3://bench-lake/lake "${args[@]}" --stats 2>"$work/lake-stats")"
+	if [ "$want" != "$got" ]; then
+		echo "MISMATCH: $q count: $want on the gzip text, $got on the Parquet" >&2
+		exit 1
+	fi
+	texts=() lakes=()
+	for round in $(seq 1 "$far_runs"); do
+		texts+=("$(FLOWLOG_ENDPOINT="$far" wall "$flowlog" query s3://bench "${args[@]}")")
+		lakes+=("$(FLOWLOG_ENDPOINT="$far" wall "$flowlog" query s3://bench-lake/lake "${args[@]}")")
+	done
+	text_t=$(median "${texts[@]}") lake_t=$(median "${lakes[@]}")
+	row "flowlog query s3://bench ${args[*]}" "$text_t" ""
+	row "flowlog query s3://bench-lake/lake ${args[*]}" "$lake_t" "$(grep -o 'bytes: [^ ]* [^ ]*' "$work/lake-stats") read"
+	echo "$q count, Parquet vs gzip text in the far bucket: $(ratio "$text_t" "$lake_t")x faster"
+done

@@ -56,7 +56,22 @@ type Store interface {
 	String() string
 }
 
+// RangeReader is a Store that reads part of an object: Parquet is read
+// from its footer, at the end, and then by column chunk, so a question the
+// footer answers needs a few KiB of an object rather than all of it.
+type RangeReader interface {
+	// ReadRange reads len(p) bytes of the object at key from byte off on
+	// into p, as io.ReaderAt does. etag, when not "", is the ETag the object
+	// had when it was listed: an object replaced since gives an error
+	// wrapping ErrChanged rather than bytes of another version.
+	ReadRange(ctx context.Context, key, etag string, p []byte, off int64) (int, error)
+}
+
 var (
+	// ErrChanged means an object was replaced while it was read: the
+	// bytes read before belong to another version of it.
+	ErrChanged = errors.New("the object was replaced while it was read; read it again")
+
 	// ErrNotFound means the object does not exist.
 	ErrNotFound = errors.New("not found")
 

@@ -32,7 +32,8 @@ type Bounds struct {
 
 // File is one Parquet file of flow log records, its columns found by name:
 // flowlog's export layout, or AWS's Parquet flow logs (the same names, the
-// addresses as text only, and extra columns, which are ignored). Open reads
+// addresses as text only, and the fields of custom formats, vpc_id to
+// reject_reason, under flowlog's names for them). Open reads
 // only its footer; parquet-go opens the file when a row group must be
 // decoded, which a query that statistics answer never needs.
 type File struct {
@@ -40,9 +41,9 @@ type File struct {
 	r    io.ReaderAt
 	size int64
 	ft   *footer
-	pf   *parquet.File         // opened on first use
-	col  [record.NumFields]int // column index of each field, -1 if absent
-	bin  [2]int                // srcaddr_bin, dstaddr_bin; -1 if absent
+	pf   *parquet.File              // opened on first use
+	col  [record.NumKnownFields]int // column index of each field, -1 if absent
+	bin  [2]int                     // srcaddr_bin, dstaddr_bin; -1 if absent
 }
 
 var fieldColumns = [record.NumFields]string{
@@ -68,7 +69,20 @@ func fieldKind(f record.Field) kind {
 		record.Packets, record.Bytes, record.Start, record.End:
 		return kindInt
 	}
+	if f.Numeric() {
+		return kindInt // tcp_flags, traffic_path
+	}
 	return kindText
+}
+
+// columnName is the column a field is read from: the export's names for
+// the version-2 fields, flowlog's names (AWS's Parquet names) for the
+// others.
+func columnName(f record.Field) string {
+	if f < record.NumFields {
+		return fieldColumns[f]
+	}
+	return f.String()
 }
 
 // Open reads the footer of a Parquet file of size bytes in r and finds its
@@ -90,8 +104,8 @@ func Open(r io.ReaderAt, size int64, name string) (*File, error) {
 		}
 		want, physical := kindInt, c.typ
 		field, isField := -1, false
-		for i, n := range fieldColumns {
-			if c.name == n {
+		for i := range record.NumKnownFields {
+			if c.name == columnName(record.Field(i)) {
 				field, isField, want = i, true, fieldKind(record.Field(i))
 			}
 		}
@@ -160,12 +174,15 @@ func (f *File) NumRows() int64 { return f.ft.numRows }
 // next, so a worker that reads many files allocates little. A Reader is not
 // safe for concurrent use.
 type Reader struct {
-	cols [record.NumFields]vector
+	cols [record.NumKnownFields]vector
 	bins [2]vector
 	rec  record.Record
 	line []byte
-	ver  []byte
-	verN int64
+	// texts holds the current record's custom-format text fields
+	// (record.SetText).
+	texts []byte
+	ver   []byte
+	verN  int64
 	// fields are those decoded in the current row group, in order.
 	fields []record.Field
 
@@ -220,7 +237,7 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 		}
 	}()
 	if line {
-		need = record.AllFields
+		need |= record.AllFields // and the custom fields a filter reads
 	}
 	for i := range f.ft.rowGroups {
 		rgm := &f.ft.rowGroups[i]
@@ -272,7 +289,7 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 		var present record.FieldSet
 		rd.bins[0].reset()
 		rd.bins[1].reset()
-		for fd := record.Field(0); fd < record.NumFields; fd++ {
+		for fd := range record.Field(record.NumKnownFields) {
 			rd.cols[fd].reset()
 			if !need.Has(fd) || f.col[fd] < 0 {
 				continue
@@ -291,7 +308,7 @@ func (rd *Reader) each(f *File, need record.FieldSet, line bool, b Bounds, fn fu
 			present = present.With(fd)
 		}
 		rd.fields = rd.fields[:0]
-		for fd := record.Field(0); fd < record.NumFields; fd++ {
+		for fd := range record.Field(record.NumKnownFields) {
 			if present.Has(fd) {
 				rd.fields = append(rd.fields, fd)
 			}
@@ -574,6 +591,7 @@ func enumOf(fd record.Field, b []byte) (uint8, error) {
 func (rd *Reader) fill(i int, decoded []record.Field, f *File) error {
 	r := &rd.rec
 	*r = record.Record{}
+	rd.texts = rd.texts[:0]
 	for _, fd := range decoded {
 		v := &rd.cols[fd]
 		if fd == record.SrcAddr || fd == record.DstAddr {
@@ -582,6 +600,12 @@ func (rd *Reader) fill(i int, decoded []record.Field, f *File) error {
 			}
 		}
 		if !v.valid[i] {
+			continue
+		}
+		if fd >= record.NumFields {
+			if err := rd.fillCustom(i, fd, v, f); err != nil {
+				return err
+			}
 			continue
 		}
 		switch fd {
@@ -638,6 +662,42 @@ func (rd *Reader) fill(i int, decoded []record.Field, f *File) error {
 		}
 		r.Present = r.Present.With(fd)
 	}
+	return nil
+}
+
+// fillCustom sets the custom-format field fd (vpc_id to reject_reason) of
+// rd.rec to row i of its column.
+func (rd *Reader) fillCustom(i int, fd record.Field, v *vector, f *File) error {
+	r := &rd.rec
+	switch fd.Kind() {
+	case record.KindText:
+		r.SetText(fd, v.bytesAt(i), &rd.texts)
+		return nil
+	case record.KindAddr:
+		a, err := addrOf(v, i, false)
+		if err != nil {
+			return fmt.Errorf("%s: row %d: %s: %w", f.name, i, fd, err)
+		}
+		if fd == record.PktSrcAddr {
+			r.PktSrcAddr = a
+		} else {
+			r.PktDstAddr = a
+		}
+	default:
+		n := v.ints[i]
+		if n < 0 || uint64(n) > fd.Max() {
+			return fmt.Errorf("%s: %s %d out of range", f.name, fd, n)
+		}
+		switch fd {
+		case record.TCPFlags:
+			r.TCPFlags = uint32(n)
+		case record.TrafficPath:
+			r.TrafficPath = uint32(n)
+		default:
+			return nil // no other numbers among them
+		}
+	}
+	r.Present = r.Present.With(fd)
 	return nil
 }
 

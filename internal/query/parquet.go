@@ -3,10 +3,12 @@ package query
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/flowlog/flowlog/internal/parquetio"
@@ -64,6 +66,9 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 	if rd.counter.n > read {
 		read = rd.counter.n // a stream read whole
 	}
+	if f, ok := rc.(*remoteFile); ok {
+		read = f.fetched.Load() // what came over the network
+	}
 	rd.stats.BytesRead += read
 	if rd.q.Progress != nil {
 		rd.q.Progress(read)
@@ -75,6 +80,188 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 		return &record.SourceError{Source: in.Name, Err: unwrapName(err, in.Name)}
 	}
 	rd.stats.Sources++
+	return nil
+}
+
+// remoteTail is how much of the end of a Parquet object in a bucket is read
+// first: the footer and the 8 bytes after it, for most files.
+const remoteTail = 64 << 10
+
+// remoteInMemory is the largest rest of a Parquet object in a bucket held
+// in memory; a larger one is spooled to a temporary file. A variable for
+// the tests.
+var remoteInMemory int64 = spoolInMemory
+
+// remoteFile is a Parquet input in a bucket, read by ranges (Input.ReadAt):
+// its last remoteTail bytes first, which hold the footer of most files, and
+// the rest in one request the first time a row group must be decoded. A
+// question the statistics answer (a count of a window, of whole row
+// groups) so reads a few KiB of each object; one that decodes reads it
+// all, as a stream would, in two requests. The rest is not read by column
+// chunk: each would be a request, and on a bucket tens of milliseconds
+// away the requests cost more than the bytes.
+type remoteFile struct {
+	ctx context.Context
+	in  Input
+	// release gives back the read-ahead slot the file holds; nil if none.
+	release func()
+
+	mu      sync.Mutex
+	tail    []byte // the input's last bytes
+	tailErr error
+	tailed  bool
+	rest    io.ReaderAt // bytes [0, Size-len(tail)), once read
+	restErr error
+	cleanup func()
+	fetched atomic.Int64 // bytes read from the store
+	closed  bool
+}
+
+// Read is not how a remoteFile is read: reader.read hands it to
+// readParquet, which reads it at random.
+func (f *remoteFile) Read([]byte) (int, error) {
+	return 0, errors.New("a Parquet object in a bucket is read by ranges, not as a stream")
+}
+
+func (f *remoteFile) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	if f.cleanup != nil {
+		f.cleanup()
+	}
+	f.tail, f.rest = nil, nil
+	if f.release != nil {
+		f.release()
+	}
+	return nil
+}
+
+// fetchTail reads the input's last bytes, once.
+func (f *remoteFile) fetchTail() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fetchTailLocked()
+}
+
+func (f *remoteFile) fetchTailLocked() error {
+	if f.tailed {
+		return f.tailErr
+	}
+	f.tailed = true
+	n := min(remoteTail, f.in.Size)
+	tail := make([]byte, n)
+	m, err := f.in.ReadAt(f.ctx, tail, f.in.Size-n)
+	f.fetched.Add(int64(m))
+	if int64(m) < n {
+		if err == nil || err == io.EOF {
+			err = fmt.Errorf("%d bytes where the listing said %d", f.in.Size-n+int64(m), f.in.Size)
+		}
+		f.tailErr = err
+		return err
+	}
+	f.tail = tail
+	return nil
+}
+
+// isParquet reports whether the input ends with Parquet's magic bytes.
+func (f *remoteFile) isParquet() (bool, error) {
+	if err := f.fetchTail(); err != nil {
+		return false, err
+	}
+	return len(f.tail) >= 4 && string(f.tail[len(f.tail)-4:]) == "PAR1", nil
+}
+
+func (f *remoteFile) ReadAt(p []byte, off int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return 0, fs.ErrClosed
+	}
+	if err := f.fetchTailLocked(); err != nil {
+		return 0, err
+	}
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	tailStart := f.in.Size - int64(len(f.tail))
+	n := 0
+	if off < tailStart && len(p) > 0 {
+		if err := f.fetchRestLocked(tailStart); err != nil {
+			return 0, err
+		}
+		k := min(int64(len(p)), tailStart-off)
+		m, err := f.rest.ReadAt(p[:k], off)
+		n += m
+		if int64(m) < k {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, err
+		}
+		p, off = p[k:], off+k
+	}
+	if len(p) > 0 {
+		if off >= f.in.Size {
+			return n, io.EOF
+		}
+		m := copy(p, f.tail[off-tailStart:])
+		n += m
+		if m < len(p) {
+			return n, io.EOF
+		}
+	}
+	return n, nil
+}
+
+// fetchRestLocked reads the bytes before the tail in one request, into
+// memory or, past spoolInMemory, into a temporary file a range at a time.
+func (f *remoteFile) fetchRestLocked(size int64) error {
+	if f.rest != nil || f.restErr != nil {
+		return f.restErr
+	}
+	if size <= remoteInMemory {
+		buf := make([]byte, size)
+		m, err := f.in.ReadAt(f.ctx, buf, 0)
+		f.fetched.Add(int64(m))
+		if int64(m) < size {
+			if err == nil || err == io.EOF {
+				err = fmt.Errorf("%d bytes where the listing said %d", m, f.in.Size)
+			}
+			f.restErr = err
+			return err
+		}
+		f.rest = bytes.NewReader(buf)
+		return nil
+	}
+	tmp, err := os.CreateTemp("", "flowlog-parquet-*")
+	if err != nil {
+		f.restErr = fmt.Errorf("spool a large parquet object: %w", err)
+		return f.restErr
+	}
+	f.cleanup = func() { tmp.Close(); os.Remove(tmp.Name()) }
+	buf := make([]byte, min(size, 8<<20, remoteInMemory+1))
+	for off := int64(0); off < size; {
+		chunk := buf[:min(int64(len(buf)), size-off)]
+		m, err := f.in.ReadAt(f.ctx, chunk, off)
+		f.fetched.Add(int64(m))
+		if m < len(chunk) {
+			if err == nil || err == io.EOF {
+				err = fmt.Errorf("%d bytes where the listing said %d", off+int64(m), f.in.Size)
+			}
+			f.restErr = err
+			return err
+		}
+		if _, err := tmp.WriteAt(chunk, off); err != nil {
+			f.restErr = fmt.Errorf("spool a large parquet object: %w", err)
+			return f.restErr
+		}
+		off += int64(m)
+	}
+	f.rest = tmp
 	return nil
 }
 
@@ -95,6 +282,9 @@ func isParquetFile(rc io.Reader) bool {
 // readerAt gives random access to an input: a file as it is, any other
 // stream read whole into memory or, past spoolInMemory, a temporary file.
 func (rd *reader) readerAt(rc io.ReadCloser) (io.ReaderAt, int64, func(), error) {
+	if f, ok := rc.(*remoteFile); ok {
+		return f, f.in.Size, func() {}, nil
+	}
 	if body, ok := rc.(*aheadBody); ok {
 		if body.err == nil && (body.eof || body.rc == nil) {
 			// Read ahead whole: the bytes are all there.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,8 +20,8 @@ import (
 )
 
 // awsRow is a record as AWS writes VPC flow logs in Parquet: addresses as
-// text only, NULL for "-", and fields beyond version 2 that flowlog does
-// not read.
+// text only, NULL for "-", and fields beyond version 2 (which the questions
+// of TestParquetAnswersEqualText do not ask about).
 type awsRow struct {
 	Version     int32   `parquet:"version"`
 	AccountID   *string `parquet:"account_id,optional"`
@@ -223,5 +225,342 @@ func TestParquetRawLines(t *testing.T) {
 	}
 	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); !reflect.DeepEqual(got, lines) {
 		t.Errorf("raw lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(lines, "\n"))
+	}
+}
+
+// awsCustomRow is a record of a custom AWS format (version 8 fields among
+// them) as AWS writes it in Parquet: flowlog's names for the columns.
+type awsCustomRow struct {
+	awsRow
+	SubnetID      *string `parquet:"subnet_id,optional"`
+	PktSrcAddr    *string `parquet:"pkt_srcaddr,optional"`
+	FlowDirection *string `parquet:"flow_direction,optional"`
+	TrafficPath   *int32  `parquet:"traffic_path,optional"`
+	RejectReason  *string `parquet:"reject_reason,optional"`
+}
+
+// customHeader is the header line of the same records as text.
+const customHeader = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id tcp-flags subnet-id pkt-srcaddr flow-direction traffic-path reject-reason"
+
+// customLines adds the fields of customHeader to parquetLines' records,
+// "-" among them.
+func customLines(n int) []string {
+	var lines []string
+	for i, l := range parquetLines(n) {
+		f := strings.Fields(l)
+		vpc, subnet, pkt, dir, path, reason := fmt.Sprintf("vpc-%d", i%3), fmt.Sprintf("subnet-%d", i%7), f[3], "ingress", strconv.Itoa(1+i%8), "-"
+		flags := strconv.Itoa([]int{2, 18, 19, 3}[i%4])
+		if i%5 == 0 {
+			dir, pkt = "egress", fmt.Sprintf("198.51.%d.%d", i%4, i%9)
+		}
+		if i%11 == 0 {
+			path, subnet = "-", "-"
+		}
+		if f[12] == "REJECT" && i%2 == 0 {
+			reason = "BPA"
+		}
+		if f[13] == "NODATA" {
+			vpc, flags, subnet, pkt, dir, path = "-", "-", "-", "-", "-", "-"
+		}
+		lines = append(lines, strings.Join(append(f, vpc, flags, subnet, pkt, dir, path, reason), " "))
+	}
+	return lines
+}
+
+func awsCustomParquet(t *testing.T, lines []string) []byte {
+	t.Helper()
+	text := func(s string) *string {
+		if s == "-" {
+			return nil
+		}
+		return &s
+	}
+	num := func(s string) *int64 {
+		if s == "-" {
+			return nil
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &n
+	}
+	num32 := func(s string) *int32 {
+		if n := num(s); n != nil {
+			v := int32(*n)
+			return &v
+		}
+		return nil
+	}
+	var rows []awsCustomRow
+	for _, l := range lines {
+		f := strings.Fields(l)
+		rows = append(rows, awsCustomRow{
+			awsRow: awsRow{
+				Version: 8, AccountID: text(f[1]), InterfaceID: text(f[2]), SrcAddr: text(f[3]), DstAddr: text(f[4]),
+				SrcPort: num32(f[5]), DstPort: num32(f[6]), Protocol: num32(f[7]), Packets: num(f[8]), Bytes: num(f[9]),
+				Start: *num(f[10]), End: *num(f[11]), Action: text(f[12]), LogStatus: text(f[13]),
+				VpcID: text(f[14]), TCPFlags: num32(f[15]),
+			},
+			SubnetID: text(f[16]), PktSrcAddr: text(f[17]), FlowDirection: text(f[18]), TrafficPath: num32(f[19]), RejectReason: text(f[20]),
+		})
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[awsCustomRow](&buf, parquet.MaxRowsPerRowGroup(700))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestAWSParquetCustomFields asks questions of the fields of custom formats
+// (vpc_id, tcp_flags, pkt_srcaddr, flow_direction, traffic_path,
+// reject_reason) of the same records as AWS's text with a header line and
+// as AWS's Parquet, and wants the same answers, and the same values of
+// every field record by record, as --fields and JSON print them.
+func TestAWSParquetCustomFields(t *testing.T) {
+	lines := customLines(3000)
+	text := customHeader + "\n" + strings.Join(lines, "\n")
+	sources := map[string][]Input{
+		"text":    {memInput("aws-custom.log", []byte(text))},
+		"parquet": {memInput("aws-custom.parquet", awsCustomParquet(t, lines))},
+	}
+	specs := []Spec{
+		{Where: "vpc-id vpc-1"},
+		{Where: "vpc_id in (vpc-0, vpc-2) and flow-direction egress"},
+		{Where: "tcp-flags in (18, 19) and not subnet-id subnet-3"},
+		{Where: "pkt-src net 198.51.1.0/24 and traffic-path > 4"},
+		{Where: "reject-reason BPA", Actions: []string{"REJECT"}},
+		{GroupBy: "vpc_id,flow_direction", Sort: "bytes"},
+		{GroupBy: "tcp_flags,reject_reason", Top: 5},
+		{GroupBy: "pkt_srcaddr/24", Top: 3, Where: "flow-direction egress"},
+	}
+	for _, spec := range specs {
+		plan, err := spec.Plan()
+		if err != nil {
+			t.Fatalf("%+v: %v", spec, err)
+		}
+		answers := map[string]string{}
+		for name, inputs := range sources {
+			q := &Query{Inputs: inputs, Bounds: spec.Bounds(), Workers: 2}
+			if plan.Filter != nil {
+				q.Filter = plan.Filter
+			}
+			if plan.Grouped() {
+				groups, _, err := q.Aggregate(context.Background(), plan.Keys, plan.SortBy, plan.Top)
+				if err != nil {
+					t.Fatalf("%s %+v: %v", name, spec, err)
+				}
+				if len(groups) < 2 {
+					t.Errorf("%s %+v: %d groups, too few to compare", name, spec, len(groups))
+				}
+				answers[name] = fmt.Sprint(groups)
+				continue
+			}
+			n, _, err := q.Count(context.Background())
+			if err != nil {
+				t.Fatalf("%s %+v: %v", name, spec, err)
+			}
+			if n == 0 {
+				t.Errorf("%s %+v: nothing matched", name, spec)
+			}
+			answers[name] = strconv.FormatInt(n, 10)
+		}
+		if answers["text"] != answers["parquet"] {
+			t.Errorf("%+v:\ntext:    %s\nparquet: %s", spec, answers["text"], answers["parquet"])
+		}
+	}
+
+	// Every field of every record, as --fields and JSON take them.
+	custom := []record.Field{record.VPCID, record.TCPFlags, record.SubnetID, record.PktSrcAddr, record.FlowDirection, record.TrafficPath, record.RejectReason}
+	var fields record.FieldSet
+	for _, f := range custom {
+		fields = fields.With(f)
+	}
+	values := func(inputs []Input) []string {
+		var out []string
+		encode := func() Encode {
+			return func(dst []byte, r *record.Record) []byte {
+				s := fmt.Sprint(r.Start, r.SrcAddr)
+				for _, f := range custom {
+					switch f.Kind() {
+					case record.KindText:
+						s += fmt.Sprintf(" %s=%q", f, r.Text(f))
+					case record.KindAddr:
+						a, ok := r.Addr(f)
+						s += fmt.Sprintf(" %s=%v/%v", f, a, ok)
+					default:
+						n, ok := r.Uint(f)
+						s += fmt.Sprintf(" %s=%d/%v", f, n, ok)
+					}
+				}
+				return append(append(dst, s...), '\n')
+			}
+		}
+		q := &Query{Inputs: inputs, Workers: 1}
+		write := func(b []byte) error {
+			out = append(out, strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")...)
+			return nil
+		}
+		if _, err := q.Print(context.Background(), fields, encode, write, 0); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	got, want := values(sources["parquet"]), values(sources["text"])
+	if len(want) != len(lines) || !reflect.DeepEqual(got, want) {
+		for i := range min(len(got), len(want)) {
+			if got[i] != want[i] {
+				t.Fatalf("record %d of %d (%d in the text):\nparquet: %s\ntext:    %s", i, len(got), len(want), got[i], want[i])
+			}
+		}
+		t.Fatalf("%d records from Parquet, %d from the text", len(got), len(want))
+	}
+
+	// Raw output (the version-2 text form) filtered by a custom field.
+	plan, err := Spec{Where: "vpc-id vpc-2"}.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := map[string]int{}
+	for name, inputs := range sources {
+		var out bytes.Buffer
+		q := &Query{Inputs: inputs, Filter: plan.Filter, Workers: 2}
+		if _, err := q.Print(context.Background(), 0, rawEncode, func(b []byte) error { out.Write(b); return nil }, 0); err != nil {
+			t.Fatal(err)
+		}
+		raw[name] = strings.Count(out.String(), "\n")
+	}
+	if raw["parquet"] != raw["text"] || raw["text"] == 0 {
+		t.Errorf("raw lines of vpc-2: %d from Parquet, %d from the text", raw["parquet"], raw["text"])
+	}
+}
+
+// rangedInput is a Parquet object in a "bucket": Open streams it, ReadAt
+// reads ranges, and both count what they hand out.
+func rangedInput(name string, data []byte, calls, bytesOut *atomic.Int64) Input {
+	in := memInput(name, data)
+	in.Size = int64(len(data))
+	in.ReadAt = func(_ context.Context, p []byte, off int64) (int, error) {
+		calls.Add(1)
+		if off >= int64(len(data)) {
+			return 0, io.EOF
+		}
+		n := copy(p, data[off:])
+		bytesOut.Add(int64(n))
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
+	}
+	open := in.Open
+	in.Open = func(ctx context.Context) (io.ReadCloser, error) {
+		calls.Add(1)
+		bytesOut.Add(int64(len(data)))
+		return open(ctx)
+	}
+	return in
+}
+
+// TestParquetInABucketIsReadByRanges: a count that row-group statistics
+// answer reads the tails of the objects (one request each), not the
+// objects; a question that decodes reads each object once more, whole; the
+// answers are those of the same files read as streams, with read-ahead or
+// without.
+func TestParquetInABucketIsReadByRanges(t *testing.T) {
+	lines := parquetLines(20000)
+	files := [][]byte{exportParquet(t, lines[:10000]), exportParquet(t, lines[10000:])}
+	var total int64
+	for _, f := range files {
+		total += int64(len(f))
+	}
+	t0 := time.Unix(1_795_564_800, 0)
+	for _, inFlight := range []int{0, 8} {
+		for _, spec := range []Spec{
+			{Since: t0.Add(-time.Hour), Until: t0.Add(3 * time.Hour), Count: true},      // statistics answer
+			{Actions: []string{"REJECT"}, Since: t0.Add(20 * time.Minute), Count: true}, // decodes
+			{GroupBy: "srcaddr/16", Top: 3},
+		} {
+			plan, err := spec.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var calls, fetched atomic.Int64
+			answer := func(inputs []Input) (string, Stats) {
+				q := &Query{Inputs: inputs, Bounds: spec.Bounds(), Workers: 2, InFlight: inFlight}
+				if plan.Filter != nil {
+					q.Filter = plan.Filter
+				}
+				if plan.Grouped() {
+					groups, st, err := q.Aggregate(context.Background(), plan.Keys, plan.SortBy, plan.Top)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return fmt.Sprint(groups), st
+				}
+				n, st, err := q.Count(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return strconv.FormatInt(n, 10), st
+			}
+			want, _ := answer([]Input{memInput("a.parquet", files[0]), memInput("b.parquet", files[1])})
+			got, st := answer([]Input{rangedInput("a.parquet", files[0], &calls, &fetched), rangedInput("b.parquet", files[1], &calls, &fetched)})
+			if got != want {
+				t.Errorf("in flight %d, %+v: %s by ranges, %s as streams", inFlight, spec, got, want)
+			}
+			whole := spec.GroupBy == "" && spec.Actions == nil
+			switch {
+			case whole && (calls.Load() != 2 || fetched.Load() > 2*remoteTail):
+				t.Errorf("in flight %d, %+v: %d requests, %d of %d bytes; want a tail of each", inFlight, spec, calls.Load(), fetched.Load(), total)
+			case !whole && (calls.Load() != 4 || fetched.Load() != total):
+				t.Errorf("in flight %d, %+v: %d requests, %d of %d bytes; want a tail and the rest of each", inFlight, spec, calls.Load(), fetched.Load(), total)
+			}
+			if st.BytesRead != fetched.Load() {
+				t.Errorf("in flight %d, %+v: --stats says %d bytes read, %d came", inFlight, spec, st.BytesRead, fetched.Load())
+			}
+		}
+	}
+}
+
+// TestRemoteFileReadsAsTheBytes reads an object by remoteFile at random
+// offsets and lengths, across the tail's start and past the end, in
+// memory and spooled to a file, and wants what bytes.Reader gives.
+func TestRemoteFileReadsAsTheBytes(t *testing.T) {
+	data := make([]byte, 3*remoteTail+123)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	for _, spool := range []bool{false, true} {
+		if spool {
+			defer func(n int64) { remoteInMemory = n }(remoteInMemory)
+			remoteInMemory = remoteTail / 3
+		}
+		var calls, fetched atomic.Int64
+		f := &remoteFile{ctx: context.Background(), in: rangedInput("x.parquet", data, &calls, &fetched)}
+		want := bytes.NewReader(data)
+		for range 500 {
+			off := rng.Int64N(int64(len(data)) + 10)
+			p, q := make([]byte, rng.IntN(2*remoteTail)), make([]byte, 0)
+			q = append(q, p...)
+			n, err := f.ReadAt(p, off)
+			m, werr := want.ReadAt(q, off)
+			if n != m || !bytes.Equal(p[:n], q[:m]) || (err == nil) != (werr == nil) {
+				t.Fatalf("spool %v: ReadAt(%d bytes, %d) = %d, %v; want %d, %v", spool, len(p), off, n, err, m, werr)
+			}
+		}
+		if got := fetched.Load(); got != int64(len(data)) {
+			t.Errorf("spool %v: %d bytes fetched for an object of %d", spool, got, len(data))
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.ReadAt(make([]byte, 1), 0); err == nil {
+			t.Error("a closed remoteFile reads")
+		}
 	}
 }

@@ -26,6 +26,11 @@ import (
 type Input struct {
 	Name string
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// ReadAt, when set, reads the input's Size bytes at random, by ranges:
+	// a Parquet object in a bucket has it, so that its footer is read
+	// first and the rest only if a row group must be decoded (remoteFile).
+	ReadAt func(ctx context.Context, p []byte, off int64) (int, error)
+	Size   int64
 }
 
 // Matcher decides which records a query keeps. It is an alias of an
@@ -170,16 +175,34 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record) bool) error {
 	var rc io.ReadCloser
 	var err error
-	if rd.ahead != nil {
+	switch {
+	case rd.ahead != nil:
 		rc, err = rd.ahead.take(ctx, rd.index)
-	} else {
+	case in.ReadAt != nil:
+		rc = &remoteFile{ctx: ctx, in: in}
+	default:
 		rc, err = in.Open(ctx)
 	}
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
+	defer func() { rc.Close() }()
 	rd.counter = countingReader{ctx: ctx, r: rc}
+	if f, ok := rc.(*remoteFile); ok {
+		isParquet, err := f.isParquet()
+		if err != nil {
+			return &record.SourceError{Source: in.Name, Err: err}
+		}
+		if isParquet {
+			return rd.readParquet(ctx, in, rc, visit)
+		}
+		// Named .parquet but not Parquet: read it as a stream.
+		rc.Close()
+		if rc, err = in.Open(ctx); err != nil {
+			return err
+		}
+		rd.counter = countingReader{ctx: ctx, r: rc}
+	}
 	if isParquetFile(rc) {
 		return rd.readParquet(ctx, in, rc, visit)
 	}

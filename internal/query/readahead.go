@@ -103,6 +103,12 @@ func (ra *readAhead) discard(ctx context.Context, i int) {
 // open opens in and reads the start of its body. A read error is kept for
 // the worker, after the bytes read before it, as the body would give it.
 func (ra *readAhead) open(ctx context.Context, in Input) opened {
+	if in.ReadAt != nil {
+		// Parquet in a bucket: the tail, where its footer is, ahead.
+		f := &remoteFile{ctx: ctx, in: in, release: func() { <-ra.slots }}
+		f.fetchTail() // an error is the worker's, from the file
+		return opened{rc: f}
+	}
 	rc, err := in.Open(ctx)
 	if err != nil {
 		<-ra.slots

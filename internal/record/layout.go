@@ -120,6 +120,7 @@ func (l *Layout) Parse(line []byte, need FieldSet, r *Record) error {
 				return &SyntaxError{Field: f, Value: string(b)}
 			}
 			r.extra[f-NumFields] = span{sp[0], sp[1]}
+			r.built = nil
 		} else if !parseField(r, f, b) {
 			return &SyntaxError{Field: f, Value: string(b)}
 		}

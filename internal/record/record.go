@@ -344,6 +344,10 @@ type Record struct {
 	TCPFlags    uint32
 	TrafficPath uint32
 	extra       [NumKnownFields - NumFields]span
+	// built holds the text fields of custom formats of a record built
+	// field by field (SetText) rather than parsed from a line; extra
+	// points into it then, not into Line.
+	built []byte
 }
 
 // span is where a text field of a custom format lies in Line.
@@ -399,7 +403,31 @@ func (r *Record) Text(f Field) []byte {
 		return nil
 	}
 	s := r.extra[f-NumFields]
+	if r.built != nil {
+		return r.built[s.start:s.end:s.end]
+	}
 	return r.Line[s.start:s.end]
+}
+
+// SetText gives a record built field by field — one read from Parquet,
+// not parsed from a line — the custom-format text field f (vpc_id, region,
+// …) and marks it present; Text then returns it. Its bytes are appended to
+// *buf, which holds the record's text fields one after another: the caller
+// empties it before a record's first SetText, and keeps it from one record
+// to the next so that filling records allocates nothing once it has grown.
+// A field that is not such a text field is left alone.
+func (r *Record) SetText(f Field, b []byte, buf *[]byte) {
+	if int(f) < NumFields || int(f) >= NumKnownFields || f.Kind() != KindText {
+		return
+	}
+	start := len(*buf)
+	*buf = append(*buf, b...)
+	if *buf == nil {
+		*buf = []byte{} // an empty text still marks the record as built
+	}
+	r.built = *buf
+	r.extra[f-NumFields] = span{int32(start), int32(len(*buf))}
+	r.Present = r.Present.With(f)
 }
 
 // Addr returns an address field and whether it was present.

@@ -14,6 +14,7 @@ import (
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
 	"github.com/flowlog/flowlog/internal/objstore/s3store"
+	"github.com/flowlog/flowlog/internal/parquetio"
 	"github.com/flowlog/flowlog/internal/query"
 	"github.com/flowlog/flowlog/internal/source"
 )
@@ -220,23 +221,32 @@ func (s *Sources) Inputs(ctx context.Context, w source.Window, stats *source.Sta
 			return nil, err
 		}
 		for _, o := range objs {
-			inputs = append(inputs, objectInput(item.objects.Store, o.Key))
+			inputs = append(inputs, objectInput(item.objects.Store, o))
 		}
 	}
 	return inputs, nil
 }
 
 // objectInput reads one object; its name is a path for a folder and an
-// s3:// URL for a bucket.
-func objectInput(store objstore.Store, key string) query.Input {
+// s3:// URL for a bucket. A Parquet object in a store that reads ranges is
+// read by ranges, the version listed only.
+func objectInput(store objstore.Store, o objstore.Object) query.Input {
+	key := o.Key
 	name := store.String() + "/" + key
 	if _, ok := store.(*local.Store); ok {
 		name = filepath.Join(store.String(), filepath.FromSlash(key))
 	}
-	return query.Input{
+	in := query.Input{
 		Name: name,
 		Open: func(ctx context.Context) (io.ReadCloser, error) { return store.Open(ctx, key) },
 	}
+	if rr, ok := store.(objstore.RangeReader); ok && parquetio.IsParquetKey(key) && o.Size > 0 {
+		in.Size = o.Size
+		in.ReadAt = func(ctx context.Context, p []byte, off int64) (int, error) {
+			return rr.ReadRange(ctx, key, o.ETag, p, off)
+		}
+	}
+	return in
 }
 
 func fileInput(p string) query.Input {

@@ -19,7 +19,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/flowlog/flowlog/internal/objstore"
 )
@@ -32,7 +34,29 @@ const tempPrefix = ".flowlog-tmp-"
 type Store struct {
 	root string // as given, cleaned, for messages
 	abs  string // absolute, for file system calls
+
+	// dirs keeps the sorted entries of the directories listed last. A
+	// listing that starts again after a key (source.List jumps over the
+	// objects of a flow log outside a window) would otherwise read and
+	// sort a folder of tens of thousands of objects once a jump.
+	mu   sync.Mutex
+	dirs map[string]listedDir
 }
+
+// listedDir is a directory's entries as read at one time, and its
+// modification time then.
+type listedDir struct {
+	mod     time.Time
+	entries []entry
+}
+
+// maxListedDirs bounds Store.dirs.
+const maxListedDirs = 16
+
+// dirSettled is how long before a directory is read its last change must
+// lie for its entries to be kept: a change after the read then gives it
+// another modification time, even with a coarse file system clock.
+const dirSettled = time.Second
 
 var _ objstore.Store = (*Store)(nil)
 
@@ -84,30 +108,13 @@ func (s *Store) list(ctx context.Context, base, prefix, startAfter string, fn fu
 		return err
 	}
 	dir := filepath.Join(s.abs, filepath.FromSlash(base))
-	des, err := os.ReadDir(dir)
+	entries, err := s.readDir(dir, base)
 	if err != nil {
 		if base != "" && errors.Is(err, fs.ErrNotExist) {
 			return nil // removed while listing
 		}
 		return fmt.Errorf("list %s: %w", s.describe(base), classify(err))
 	}
-	entries := make([]entry, 0, len(des))
-	for _, de := range des {
-		name := de.Name()
-		if segmentProblem(name) != "" {
-			continue
-		}
-		isDir, ok := s.kind(dir, de)
-		if !ok {
-			continue
-		}
-		e := entry{name: name, dir: isDir, sort: base + name}
-		if isDir {
-			e.sort += "/"
-		}
-		entries = append(entries, e)
-	}
-	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
 
 	for _, e := range entries {
 		if e.dir {
@@ -140,6 +147,53 @@ func (s *Store) list(ctx context.Context, base, prefix, startAfter string, fn fu
 		}
 	}
 	return nil
+}
+
+// readDir returns the entries of the directory standing for base, sorted
+// by key; those of a directory unchanged since it was read last, and
+// settled then, are not read again.
+func (s *Store) readDir(dir, base string) ([]entry, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	d, ok := s.dirs[dir]
+	s.mu.Unlock()
+	if ok && d.mod.Equal(info.ModTime()) {
+		return d.entries, nil
+	}
+	read := time.Now()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]entry, 0, len(des))
+	for _, de := range des {
+		name := de.Name()
+		if segmentProblem(name) != "" {
+			continue
+		}
+		isDir, ok := s.kind(dir, de)
+		if !ok {
+			continue
+		}
+		e := entry{name: name, dir: isDir, sort: base + name}
+		if isDir {
+			e.sort += "/"
+		}
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
+	if read.Sub(info.ModTime()) > dirSettled {
+		s.mu.Lock()
+		if s.dirs == nil || len(s.dirs) >= maxListedDirs {
+			s.dirs = map[string]listedDir{}
+		}
+		s.dirs[dir] = listedDir{mod: info.ModTime(), entries: entries}
+		s.mu.Unlock()
+	}
+	return entries, nil
 }
 
 // kind reports whether de is a directory, and whether it can hold objects

@@ -3,12 +3,14 @@ package local_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowlog/flowlog/internal/objstore"
 	"github.com/flowlog/flowlog/internal/objstore/local"
@@ -176,5 +178,64 @@ func TestPutOverDirectoryFails(t *testing.T) {
 	}
 	if err := s.Delete(ctx, []string{"a/b", "a/b/c/d"}); err != nil {
 		t.Errorf("Delete of a folder's key and a key below a file = %v, want nil: neither is an object", err)
+	}
+}
+
+// TestListAfterChangesInAListedFolder lists a settled folder (its
+// modification time an hour back) from several starting keys, which reuses
+// its entries, then adds and removes files: each listing after a change
+// sees it.
+func TestListAfterChangesInAListedFolder(t *testing.T) {
+	dir := t.TempDir()
+	s, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	var want []string
+	for i := range 50 {
+		key := fmt.Sprintf("web-%04d.log.gz", i)
+		if err := os.WriteFile(filepath.Join(dir, key), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, key)
+	}
+	settle := func() {
+		past := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(dir, past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(after string) []string {
+		var keys []string
+		if err := s.List(ctx, "", after, func(o objstore.Object) error { keys = append(keys, o.Key); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	settle()
+	for _, after := range []string{"", "web-0010.log.gz", "web-0049.log.gz", "web-0025"} {
+		i, _ := slices.BinarySearch(want, after)
+		if i < len(want) && want[i] == after {
+			i++
+		}
+		if got := list(after); !slices.Equal(got, want[i:]) {
+			t.Errorf("after %q: %d keys, want %d", after, len(got), len(want[i:]))
+		}
+	}
+	// A file added after the listing, to a folder whose time then moves.
+	if err := os.WriteFile(filepath.Join(dir, "web-0100.log.gz"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("web-0049.log.gz"); !slices.Equal(got, []string{"web-0100.log.gz"}) {
+		t.Errorf("after adding a file: %q", got)
+	}
+	settle()
+	list("")
+	if err := os.Remove(filepath.Join(dir, "web-0003.log.gz")); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(""); len(got) != 50 || slices.Contains(got, "web-0003.log.gz") {
+		t.Errorf("after removing a file: %d keys, web-0003 there: %v", len(got), slices.Contains(got, "web-0003.log.gz"))
 	}
 }

@@ -47,6 +47,10 @@ type objectReader struct {
 	etag string // of the first response; resumed requests must match it
 	size int64  // the object's size, -1 until known
 	off  int64  // bytes handed out so far
+	// start and end are the bytes asked for, [start, end): 0 and 0 for
+	// the whole object; a range (ReadRange) sends Range from the first
+	// request on.
+	start, end int64
 
 	resp     *response // the request being read; nil between requests
 	failures int       // attempts in a row that brought no byte
@@ -68,13 +72,18 @@ type response struct {
 }
 
 // readError is a failure of the reader's own making, for messages.
-type readError struct{ msg string }
+type readError struct {
+	msg string
+	err error // what it is, for errors.Is
+}
 
 func (e *readError) Error() string { return e.msg }
 
+func (e *readError) Unwrap() error { return e.err }
+
 // errChanged is an object replaced while it was read: its bytes so far
 // belong to the old version, so it cannot be resumed.
-var errChanged = &readError{"the object was replaced while it was read; read it again"}
+var errChanged = &readError{objstore.ErrChanged.Error(), objstore.ErrChanged}
 
 func (r *objectReader) Read(p []byte) (int, error) {
 	if r.closed {
@@ -105,14 +114,14 @@ func (r *objectReader) Read(p []byte) (int, error) {
 				return n, nil
 			}
 			continue
-		case err == io.EOF && (r.size < 0 || r.off >= r.size):
+		case err == io.EOF && (r.size < 0 && r.end == 0 || r.off >= r.size && r.size >= 0 || r.end > 0 && r.off >= r.end):
 			return n, io.EOF
 		case r.ctx.Err() != nil:
 			return n, fmt.Errorf("read %s: %w", r.s.name(r.key), r.ctx.Err())
 		case resp.stalled.Load():
-			err = &readError{fmt.Sprintf("no data for %v at byte %d", r.s.readTimeout, r.off)}
+			err = &readError{msg: fmt.Sprintf("no data for %v at byte %d", r.s.readTimeout, r.off)}
 		case err == io.EOF:
-			err = &readError{fmt.Sprintf("connection closed at byte %d of %d", r.off, r.size)}
+			err = &readError{msg: fmt.Sprintf("connection closed at byte %d of %d", r.off, r.size)}
 		}
 		r.drop()
 		r.failures++
@@ -219,9 +228,13 @@ func (r *objectReader) get() error {
 		cancel()
 	})
 	in := &s3.GetObjectInput{Bucket: &r.s.bucket, Key: &r.key}
-	resuming := r.off > 0
+	resuming := r.off > 0 || r.end > 0
 	if resuming {
-		in.Range = aws.String(fmt.Sprintf("bytes=%d-", r.off))
+		rng := fmt.Sprintf("bytes=%d-", r.off)
+		if r.end > 0 {
+			rng += strconv.FormatInt(r.end-1, 10)
+		}
+		in.Range = &rng
 		if r.etag != "" {
 			in.IfMatch = aws.String(`"` + r.etag + `"`)
 		}
@@ -234,7 +247,7 @@ func (r *objectReader) get() error {
 		var apiErr smithy.APIError
 		switch {
 		case resp.stalled.Load() && r.ctx.Err() == nil:
-			return &readError{fmt.Sprintf("no response for %v", r.s.readTimeout)}
+			return &readError{msg: fmt.Sprintf("no response for %v", r.s.readTimeout)}
 		case resuming && errors.As(err, &apiErr) && apiErr.ErrorCode() == "PreconditionFailed":
 			return errChanged
 		}
@@ -255,31 +268,70 @@ func (r *objectReader) get() error {
 		r.drop()
 		return errChanged // a server that ignores If-Match
 	}
-	switch start, ok := rangeStart(aws.ToString(out.ContentRange)); {
+	switch start, total, ok := contentRange(aws.ToString(out.ContentRange)); {
 	case !ok:
 		resp.skip = r.off // the whole object came back
+		if out.ContentLength != nil {
+			r.size = *out.ContentLength
+		}
 	case start != r.off:
 		r.resp = resp
 		r.drop()
-		return &readError{fmt.Sprintf("asked for the bytes from %d on, got them from %d on", r.off, start)}
+		return &readError{msg: fmt.Sprintf("asked for the bytes from %d on, got them from %d on", r.off, start)}
+	default:
+		r.size = total
 	}
-	r.s.counters.ResumedBytes.Add(r.off)
+	r.s.counters.ResumedBytes.Add(r.off - r.start)
 	r.resp = resp
 	return nil
 }
 
-// rangeStart is the first byte of a Content-Range "bytes 100-199/200".
-func rangeStart(cr string) (int64, bool) {
+// contentRange reads the first byte of a Content-Range, "bytes
+// 100-199/200", and the object's size after the slash (-1 for "*").
+func contentRange(cr string) (start, total int64, ok bool) {
 	rest, ok := strings.CutPrefix(cr, "bytes ")
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
-	first, _, ok := strings.Cut(rest, "-")
+	first, rest, ok := strings.Cut(rest, "-")
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
-	n, err := strconv.ParseInt(first, 10, 64)
-	return n, err == nil
+	start, err := strconv.ParseInt(first, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	total = -1
+	if _, size, found := strings.Cut(rest, "/"); found && size != "*" {
+		if total, err = strconv.ParseInt(size, 10, 64); err != nil || total < 0 {
+			return 0, 0, false
+		}
+	}
+	return start, total, true
+}
+
+// ReadRange reads len(p) bytes of an object from off on, in one GetObject
+// with Range (and If-Match on etag when it is given) that is resumed where
+// it stopped as Open's are. Bytes past the end of the object are not there:
+// it returns the ones before with io.EOF.
+func (s *Store) ReadRange(ctx context.Context, key, etag string, p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r := &objectReader{s: s, ctx: ctx, key: key, etag: etag, size: -1, off: off, start: off, end: off + int64(len(p))}
+	if err := r.connect(); err != nil {
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidRange" {
+			return 0, io.EOF // off is at or past the end
+		}
+		return 0, err
+	}
+	defer r.Close()
+	n, err := io.ReadFull(r, p)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // retryable reports whether a failed GetObject may succeed if sent again.
