@@ -53,9 +53,10 @@ type BusyError struct {
 }
 
 func (e *BusyError) Error() string {
+	ago := max(e.Now.Sub(e.Holder.Refreshed), 0) // clocks differ a little
 	return fmt.Sprintf("another export into %s is running since %s (pid %d on %s, lock refreshed %s ago); wait for it, or remove %s if it died",
 		e.Target, e.Holder.Started.UTC().Format(time.RFC3339), e.Holder.PID, e.Holder.Host,
-		e.Now.Sub(e.Holder.Refreshed).Round(time.Second), e.Lock)
+		ago.Round(time.Second), e.Lock)
 }
 
 // LostLockError means another export took the lock over while this one

@@ -5,6 +5,7 @@ package export
 import (
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 )
@@ -13,16 +14,18 @@ import (
 // Linux the boot and the PID namespace, so that a container sharing the
 // host's name never judges another's PIDs.
 func procIdentity(host string) string {
-	id := host
-	if boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil {
-		id += "/" + strings.TrimSpace(string(boot))
-		ns, err := os.Readlink("/proc/self/ns/pid")
-		if err != nil {
-			return "" // no way to tell PID namespaces apart
-		}
-		id += "/" + ns
+	if runtime.GOOS != "linux" {
+		return host
 	}
-	return id
+	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return "" // no way to tell boots apart
+	}
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return "" // nor PID namespaces
+	}
+	return host + "/" + strings.TrimSpace(string(boot)) + "/" + ns
 }
 
 // processAlive reports whether a process with this PID exists (a process

@@ -36,11 +36,15 @@ func (s *Store) PutIf(ctx context.Context, key string, body io.ReadSeeker, size 
 		return nil
 	}, func(tmp, path string) error {
 		if ifMatch == "" {
-			if err := os.Link(tmp, path); err != nil {
-				if errors.Is(err, fs.ErrExist) {
-					return objstore.ErrPrecondition
-				}
-				return err
+			err := os.Link(tmp, path)
+			if errors.Is(err, fs.ErrExist) {
+				return objstore.ErrPrecondition
+			}
+			if err != nil {
+				// No hard links here (FAT, some network shares): create
+				// the name exclusively and copy; a reader may see the
+				// file before it is complete.
+				return createCopy(tmp, path)
 			}
 			return os.Remove(tmp)
 		}
@@ -62,6 +66,35 @@ func (s *Store) PutIf(ctx context.Context, key string, body io.ReadSeeker, size 
 		return "", fmt.Errorf("put %s: %w", s.describe(key), err)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// createCopy creates path, only if it does not exist, with the content of
+// tmp, and removes tmp.
+func createCopy(tmp, path string) error {
+	src, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return objstore.ErrPrecondition
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	if err == nil {
+		err = dst.Sync()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return err
+	}
+	return os.Remove(tmp)
 }
 
 // casPrefix names the file beside an object that PutIf's replacers lock.
