@@ -607,3 +607,29 @@ func TestNotParquetInABucket(t *testing.T) {
 		t.Fatalf("reopening failed: %v", err)
 	}
 }
+
+// TestRangedReadErrorsKeepTheirKind: a bucket failing while the rest of a
+// Parquet object is read (the tail came) gives its own error, which
+// errors.Is still sees (an exit code, a hint depend on it), not "corrupt".
+func TestRangedReadErrorsKeepTheirKind(t *testing.T) {
+	data := exportParquet(t, parquetLines(5000))
+	denied := errors.New("access denied")
+	var calls, fetched atomic.Int64
+	in := rangedInput("s3://b/x.parquet", data, &calls, &fetched)
+	readAt := in.ReadAt
+	in.ReadAt = func(ctx context.Context, p []byte, off int64) (int, error) {
+		if off == 0 {
+			return 0, fmt.Errorf("read s3://b/x.parquet: %w", denied)
+		}
+		return readAt(ctx, p, off)
+	}
+	plan, err := Spec{Actions: []string{"REJECT"}}.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &Query{Inputs: []Input{in}, Workers: 1, Filter: plan.Filter}
+	_, _, err = q.Count(context.Background())
+	if !errors.Is(err, denied) || strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("count = %v; want the bucket's error", err)
+	}
+}
