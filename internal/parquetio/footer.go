@@ -94,6 +94,14 @@ type chunkMeta struct {
 	checked        bool  // its page headers were checked
 }
 
+// ReadError is a failure to read a file's bytes (a disk, a bucket), not a
+// file found corrupt.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
 // footerOf reads and checks the footer of a Parquet file of size bytes.
 func footerOf(r io.ReaderAt, size int64) (*footer, error) {
 	if size < 12 {
@@ -101,7 +109,7 @@ func footerOf(r io.ReaderAt, size int64) (*footer, error) {
 	}
 	var tail [8]byte
 	if _, err := r.ReadAt(tail[:], size-8); err != nil {
-		return nil, fmt.Errorf("read the footer: %w", err)
+		return nil, &ReadError{fmt.Errorf("read the footer: %w", err)}
 	}
 	if string(tail[4:]) != "PAR1" {
 		return nil, errors.New("no PAR1 at the end: not a parquet file, or truncated")
@@ -112,7 +120,7 @@ func footerOf(r io.ReaderAt, size int64) (*footer, error) {
 	}
 	buf := make([]byte, n)
 	if _, err := r.ReadAt(buf, size-8-n); err != nil {
-		return nil, fmt.Errorf("read the footer: %w", err)
+		return nil, &ReadError{fmt.Errorf("read the footer: %w", err)}
 	}
 	ft := &footer{dataEnd: size - 8 - n}
 	if err := ft.decode(buf); err != nil {

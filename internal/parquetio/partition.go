@@ -169,14 +169,36 @@ func PartitionSeek(key string, t time.Time) (string, bool) {
 
 // PartitionsEnd returns a key that sorts after every key in a time
 // partition under the folders of key: its first time folder with a value
-// of ':', which sorts right after the digits. ok is false for a key
-// PartitionSeek takes no time from.
-func PartitionsEnd(key string) (string, bool) {
+// of ':', which sorts right after the digits. from is when the records of
+// the keys between key and end start at the earliest: the first time
+// folder's value is of fixed width (a date=YYYY-MM-DD, a year=YYYY), so the
+// keys after key are in its date or year or a later one, whatever the
+// folders below it, padded or not, do to the order. ok is false for a key
+// PartitionSeek takes no time from, or whose first time folder is another
+// one (month=, day=, hour=) or a year not of four digits.
+func PartitionsEnd(key string) (end string, from time.Time, ok bool) {
 	base, names, ok := timeFolders(key)
 	if !ok {
-		return "", false
+		return "", time.Time{}, false
 	}
-	return base + names[0] + "=:", true
+	value, _, _ := strings.Cut(key[len(base)+len(names[0])+1:], "/")
+	switch names[0] {
+	case "date":
+		d, err := time.Parse(time.DateOnly, value)
+		if err != nil {
+			return "", time.Time{}, false
+		}
+		from = d
+	case "year":
+		y, err := strconv.Atoi(value)
+		if err != nil || len(value) != 4 {
+			return "", time.Time{}, false
+		}
+		from = time.Date(y, time.January, 1, 0, 0, 0, 0, time.UTC)
+	default:
+		return "", time.Time{}, false
+	}
+	return base + names[0] + "=:", from, true
 }
 
 // IsParquetKey reports whether a key names a Parquet file.

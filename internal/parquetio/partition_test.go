@@ -89,7 +89,7 @@ func TestPartitionSeek(t *testing.T) {
 		{"web/web01-1629810635.log.gz", "2026-06-01T06:30:00Z", "", ""},
 	} {
 		got, ok := PartitionSeek(tc.key, at(tc.t))
-		end, endOK := PartitionsEnd(tc.key)
+		end, _, endOK := PartitionsEnd(tc.key)
 		if got != tc.want || ok != (tc.want != "") || end != tc.end || endOK != (tc.end != "") {
 			t.Errorf("PartitionSeek(%q, %s) = %q, %v; PartitionsEnd = %q, %v; want %q, %q", tc.key, tc.t, got, ok, end, endOK, tc.want, tc.end)
 		}
@@ -98,8 +98,9 @@ func TestPartitionSeek(t *testing.T) {
 
 // FuzzPartitionSeek: in every layout, padded or not, no key of a partition
 // at or after the time sorts before where PartitionSeek starts, every key
-// sorts before PartitionsEnd, and where the layout pads, every key of an
-// earlier partition sorts before the seek.
+// sorts before PartitionsEnd and no key between them starts before the
+// time it gives, and where the layout pads, every key of an earlier
+// partition sorts before the seek.
 func FuzzPartitionSeek(f *testing.F) {
 	f.Add("lake/", 0, true, int64(1780293600), int64(1780290000))
 	f.Add("", 1, false, int64(1780272000), int64(1780275600))
@@ -122,15 +123,27 @@ func FuzzPartitionSeek(f *testing.F) {
 		if !ok {
 			t.Fatalf("PartitionSeek(%q, %s) not ok", key, at)
 		}
-		end, _ := PartitionsEnd(key)
+		end, endFrom, endOK := PartitionsEnd(key)
 		if to.After(at) && key <= start {
 			t.Errorf("%q (from %s) holds records at or after %s but sorts before the seek %q", key, from, at, start)
 		}
 		if pad && !to.After(at) && key > start {
 			t.Errorf("%q ends by %s but sorts after the seek %q", key, at, start)
 		}
+		if !endOK {
+			if layout%3 == 0 || p.Year() >= 1000 {
+				t.Errorf("PartitionsEnd(%q) not ok", key)
+			}
+			return
+		}
 		if key >= end {
 			t.Errorf("%q sorts after the end %q", key, end)
+		}
+		// A key that sorts between this one and the end starts at or
+		// after from, padded or not.
+		other := partitionKey(base, layout, pad, at)
+		if otherFrom, _, _ := KeySpan(other); other > key && other < end && otherFrom.Before(endFrom) {
+			t.Errorf("%q sorts between %q and its end %q but starts at %s, before %s", other, key, end, otherFrom, endFrom)
 		}
 	})
 }

@@ -91,7 +91,11 @@ func columnName(f record.Field) string {
 // is refused.
 func Open(r io.ReaderAt, size int64, name string) (*File, error) {
 	ft, err := footerOf(r, size)
-	if err != nil {
+	var readErr *ReadError
+	switch {
+	case errors.As(err, &readErr):
+		return nil, fmt.Errorf("%s: %w", name, err)
+	case err != nil:
 		return nil, fmt.Errorf("%s: corrupt parquet file: %w", name, err)
 	}
 	f := &File{name: name, r: r, size: size, ft: ft, bin: [2]int{-1, -1}}
@@ -117,7 +121,7 @@ func Open(r io.ReaderAt, size int64, name string) (*File, error) {
 			binSide, want = 1, kindBin
 		}
 		if !isField && binSide < 0 {
-			continue // another field of AWS's: not a version-2 record field
+			continue // a column of no field flowlog knows
 		}
 		ok := false
 		switch want {
@@ -127,6 +131,9 @@ func Open(r io.ReaderAt, size int64, name string) (*File, error) {
 			ok = physical == typeByteArray
 		case kindBin:
 			ok = physical == typeByteArray || physical == typeFixedLenByteArray
+		}
+		if !ok && field >= record.NumFields {
+			continue // a column of a custom format's name, of another type: not ours to read
 		}
 		if !ok {
 			return nil, fmt.Errorf("%s: column %s is %s, not a type flowlog reads there", name, c.name, typeName(physical))

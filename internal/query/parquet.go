@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -19,7 +20,7 @@ import (
 // standard input) held in memory for reading; a larger one goes to a
 // temporary file first. Parquet is read from its end (the footer) and by
 // column, which a stream cannot do.
-const spoolInMemory = 64 << 20
+var spoolInMemory int64 = 64 << 20 // a variable for the tests
 
 // readParquet reads a Parquet input, which reader.read recognised by its
 // magic bytes: the same records, to the same visit function, as a text
@@ -36,6 +37,12 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 	counted := &countingReaderAt{r: ra}
 	f, err := parquetio.Open(counted, size, in.Name)
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if serr := storageError(rc); serr != nil {
+			return serr
+		}
 		return &record.SourceError{Source: in.Name, Err: unwrapName(err, in.Name)}
 	}
 
@@ -77,6 +84,9 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 		return ctxErr
 	}
 	if err != nil {
+		if serr := storageError(rc); serr != nil {
+			return serr
+		}
 		return &record.SourceError{Source: in.Name, Err: unwrapName(err, in.Name)}
 	}
 	rd.stats.Sources++
@@ -86,11 +96,6 @@ func (rd *reader) readParquet(ctx context.Context, in Input, rc io.ReadCloser, v
 // remoteTail is how much of the end of a Parquet object in a bucket is read
 // first: the footer and the 8 bytes after it, for most files.
 const remoteTail = 64 << 10
-
-// remoteInMemory is the largest rest of a Parquet object in a bucket held
-// in memory; a larger one is spooled to a temporary file. A variable for
-// the tests.
-var remoteInMemory int64 = spoolInMemory
 
 // remoteFile is a Parquet input in a bucket, read by ranges (Input.ReadAt):
 // its last remoteTail bytes first, which hold the footer of most files, and
@@ -158,7 +163,7 @@ func (f *remoteFile) fetchTailLocked() error {
 	f.fetched.Add(int64(m))
 	if int64(m) < n {
 		if err == nil || err == io.EOF {
-			err = fmt.Errorf("%d bytes where the listing said %d", f.in.Size-n+int64(m), f.in.Size)
+			err = fmt.Errorf("read %s: %d bytes where the listing said %d", f.in.Name, f.in.Size-n+int64(m), f.in.Size)
 		}
 		f.tailErr = err
 		return err
@@ -217,52 +222,33 @@ func (f *remoteFile) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// fetchRestLocked reads the bytes before the tail in one request, into
-// memory or, past spoolInMemory, into a temporary file a range at a time.
+// fetchRestLocked reads the bytes before the tail, in requests of up to
+// 8 MiB (one for most files), with spool.
 func (f *remoteFile) fetchRestLocked(size int64) error {
 	if f.rest != nil || f.restErr != nil {
 		return f.restErr
 	}
-	if size <= remoteInMemory {
-		buf := make([]byte, size)
-		m, err := f.in.ReadAt(f.ctx, buf, 0)
-		f.fetched.Add(int64(m))
-		if int64(m) < size {
-			if err == nil || err == io.EOF {
-				err = fmt.Errorf("%d bytes where the listing said %d", m, f.in.Size)
-			}
-			f.restErr = err
-			return err
-		}
-		f.rest = bytes.NewReader(buf)
-		return nil
+	ranges := bufio.NewReaderSize(io.NewSectionReader(remoteBytes{f}, 0, size), 8<<20)
+	rest, n, cleanup, err := spool(ranges)
+	if err == nil && n != size {
+		cleanup()
+		err = fmt.Errorf("read %s: %d bytes where the listing said %d", f.in.Name, n+f.in.Size-size, f.in.Size)
 	}
-	tmp, err := os.CreateTemp("", "flowlog-parquet-*")
 	if err != nil {
-		f.restErr = fmt.Errorf("spool a large parquet object: %w", err)
-		return f.restErr
+		f.restErr = err
+		return err
 	}
-	f.cleanup = func() { tmp.Close(); os.Remove(tmp.Name()) }
-	buf := make([]byte, min(size, 8<<20, remoteInMemory+1))
-	for off := int64(0); off < size; {
-		chunk := buf[:min(int64(len(buf)), size-off)]
-		m, err := f.in.ReadAt(f.ctx, chunk, off)
-		f.fetched.Add(int64(m))
-		if m < len(chunk) {
-			if err == nil || err == io.EOF {
-				err = fmt.Errorf("%d bytes where the listing said %d", off+int64(m), f.in.Size)
-			}
-			f.restErr = err
-			return err
-		}
-		if _, err := tmp.WriteAt(chunk, off); err != nil {
-			f.restErr = fmt.Errorf("spool a large parquet object: %w", err)
-			return f.restErr
-		}
-		off += int64(m)
-	}
-	f.rest = tmp
+	f.rest, f.cleanup = rest, cleanup
 	return nil
+}
+
+// remoteBytes reads a remoteFile's input by ranges, counting the bytes.
+type remoteBytes struct{ f *remoteFile }
+
+func (r remoteBytes) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.f.in.ReadAt(r.f.ctx, p, off)
+	r.f.fetched.Add(int64(n))
+	return n, err
 }
 
 // isParquetFile reports whether rc is a file that starts with Parquet's
@@ -303,8 +289,15 @@ func (rd *reader) readerAt(rc io.ReadCloser) (io.ReaderAt, int64, func(), error)
 			return f, info.Size(), func() {}, nil
 		}
 	}
+	return spool(rd.raw)
+}
+
+// spool reads r whole for reading at random: into memory up to
+// spoolInMemory bytes, into a temporary file past that. cleanup removes
+// the file.
+func spool(r io.Reader) (ra io.ReaderAt, size int64, cleanup func(), err error) {
 	var buf bytes.Buffer
-	n, err := io.CopyN(&buf, rd.raw, spoolInMemory+1)
+	n, err := io.CopyN(&buf, r, spoolInMemory+1)
 	if err != nil && err != io.EOF {
 		return nil, 0, nil, err
 	}
@@ -313,14 +306,14 @@ func (rd *reader) readerAt(rc io.ReadCloser) (io.ReaderAt, int64, func(), error)
 	}
 	tmp, err := os.CreateTemp("", "flowlog-parquet-*")
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("spool a large parquet stream: %w", err)
+		return nil, 0, nil, fmt.Errorf("spool a large parquet input: %w", err)
 	}
-	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	cleanup = func() { tmp.Close(); os.Remove(tmp.Name()) }
 	if _, err := buf.WriteTo(tmp); err != nil {
 		cleanup()
-		return nil, 0, nil, fmt.Errorf("spool a large parquet stream: %w", err)
+		return nil, 0, nil, fmt.Errorf("spool a large parquet input: %w", err)
 	}
-	total, err := io.Copy(tmp, rd.raw)
+	total, err := io.Copy(tmp, r)
 	if err != nil {
 		cleanup()
 		return nil, 0, nil, err
@@ -345,7 +338,34 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // SourceError names the input.
 func unwrapName(err error, name string) error {
 	if msg := err.Error(); len(msg) > len(name)+2 && msg[:len(name)+2] == name+": " {
-		return fmt.Errorf("%s", msg[len(name)+2:])
+		return &renamedError{msg[len(name)+2:], err}
 	}
 	return err
+}
+
+// renamedError is an error said in other words, which errors.Is and
+// errors.As still see through: a storage failure keeps its exit code.
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e *renamedError) Error() string { return e.msg }
+
+func (e *renamedError) Unwrap() error { return e.err }
+
+// storageError is the error a remote input met reading its bytes, if any:
+// it names the object and what failed, and outranks what parquet-go (which
+// read through it) made of the short read.
+func storageError(rc io.ReadCloser) error {
+	f, ok := rc.(*remoteFile)
+	if !ok {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.tailErr != nil {
+		return f.tailErr
+	}
+	return f.restErr
 }

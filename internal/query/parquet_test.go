@@ -3,9 +3,11 @@ package query
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -472,13 +474,16 @@ func rangedInput(name string, data []byte, calls, bytesOut *atomic.Int64) Input 
 // without.
 func TestParquetInABucketIsReadByRanges(t *testing.T) {
 	lines := parquetLines(20000)
-	files := [][]byte{exportParquet(t, lines[:10000]), exportParquet(t, lines[10000:])}
+	var files [][]byte
 	var total int64
-	for _, f := range files {
-		total += int64(len(f))
+	for i := 0; i < len(lines); i += 5000 { // files larger than remoteTail
+		files = append(files, exportParquet(t, lines[i:i+5000]))
+		total += int64(len(files[len(files)-1]))
 	}
 	t0 := time.Unix(1_795_564_800, 0)
-	for _, inFlight := range []int{0, 8} {
+	// Read-ahead with fewer slots than inputs: a slot not given back
+	// would stall the query.
+	for _, inFlight := range []int{0, 3} {
 		for _, spec := range []Spec{
 			{Since: t0.Add(-time.Hour), Until: t0.Add(3 * time.Hour), Count: true},      // statistics answer
 			{Actions: []string{"REJECT"}, Since: t0.Add(20 * time.Minute), Count: true}, // decodes
@@ -507,16 +512,22 @@ func TestParquetInABucketIsReadByRanges(t *testing.T) {
 				}
 				return strconv.FormatInt(n, 10), st
 			}
-			want, _ := answer([]Input{memInput("a.parquet", files[0]), memInput("b.parquet", files[1])})
-			got, st := answer([]Input{rangedInput("a.parquet", files[0], &calls, &fetched), rangedInput("b.parquet", files[1], &calls, &fetched)})
+			var streams, ranged []Input
+			for i, f := range files {
+				name := fmt.Sprintf("p%d.parquet", i)
+				streams = append(streams, memInput(name, f))
+				ranged = append(ranged, rangedInput(name, f, &calls, &fetched))
+			}
+			want, _ := answer(streams)
+			got, st := answer(ranged)
 			if got != want {
 				t.Errorf("in flight %d, %+v: %s by ranges, %s as streams", inFlight, spec, got, want)
 			}
 			whole := spec.GroupBy == "" && spec.Actions == nil
 			switch {
-			case whole && (calls.Load() != 2 || fetched.Load() > 2*remoteTail):
+			case whole && (calls.Load() != int64(len(files)) || fetched.Load() > int64(len(files))*remoteTail):
 				t.Errorf("in flight %d, %+v: %d requests, %d of %d bytes; want a tail of each", inFlight, spec, calls.Load(), fetched.Load(), total)
-			case !whole && (calls.Load() != 4 || fetched.Load() != total):
+			case !whole && (calls.Load() != 2*int64(len(files)) || fetched.Load() != total):
 				t.Errorf("in flight %d, %+v: %d requests, %d of %d bytes; want a tail and the rest of each", inFlight, spec, calls.Load(), fetched.Load(), total)
 			}
 			if st.BytesRead != fetched.Load() {
@@ -535,10 +546,12 @@ func TestRemoteFileReadsAsTheBytes(t *testing.T) {
 	for i := range data {
 		data[i] = byte(rng.Uint32())
 	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	for _, spool := range []bool{false, true} {
 		if spool {
-			defer func(n int64) { remoteInMemory = n }(remoteInMemory)
-			remoteInMemory = remoteTail / 3
+			defer func(n int64) { spoolInMemory = n }(spoolInMemory)
+			spoolInMemory = remoteTail / 3
 		}
 		var calls, fetched atomic.Int64
 		f := &remoteFile{ctx: context.Background(), in: rangedInput("x.parquet", data, &calls, &fetched)}
@@ -556,11 +569,67 @@ func TestRemoteFileReadsAsTheBytes(t *testing.T) {
 		if got := fetched.Load(); got != int64(len(data)) {
 			t.Errorf("spool %v: %d bytes fetched for an object of %d", spool, got, len(data))
 		}
+		if spool {
+			if files, _ := os.ReadDir(tmp); len(files) != 1 {
+				t.Errorf("%d files in TMPDIR while the rest is spooled, want 1", len(files))
+			}
+		}
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
+		}
+		if files, _ := os.ReadDir(tmp); len(files) != 0 {
+			t.Errorf("spool %v: %d files left in TMPDIR after Close", spool, len(files))
 		}
 		if _, err := f.ReadAt(make([]byte, 1), 0); err == nil {
 			t.Error("a closed remoteFile reads")
 		}
+	}
+}
+
+// TestNotParquetInABucket: an object named .parquet that is gzip text is
+// read as the text it is, once its tail shows no Parquet footer; and one
+// whose reopening fails gives that error, naming nothing twice.
+func TestNotParquetInABucket(t *testing.T) {
+	lines := parquetLines(500)
+	data := gz(t, strings.Join(lines, "\n"))
+	var calls, fetched atomic.Int64
+	q := &Query{Inputs: []Input{rangedInput("x.parquet", data, &calls, &fetched)}, Workers: 1}
+	n, _, err := q.Count(context.Background())
+	if err != nil || n != int64(len(lines)) {
+		t.Fatalf("count = %d, %v; want %d", n, err, len(lines))
+	}
+	in := rangedInput("x.parquet", data, &calls, &fetched)
+	in.Open = func(context.Context) (io.ReadCloser, error) {
+		return nil, errors.New("open s3://b/x.parquet: access denied")
+	}
+	q = &Query{Inputs: []Input{in}, Workers: 1}
+	if _, _, err := q.Count(context.Background()); err == nil || err.Error() != "open s3://b/x.parquet: access denied" {
+		t.Fatalf("reopening failed: %v", err)
+	}
+}
+
+// TestRangedReadErrorsKeepTheirKind: a bucket failing while the rest of a
+// Parquet object is read (the tail came) gives its own error, which
+// errors.Is still sees (an exit code, a hint depend on it), not "corrupt".
+func TestRangedReadErrorsKeepTheirKind(t *testing.T) {
+	data := exportParquet(t, parquetLines(5000))
+	denied := errors.New("access denied")
+	var calls, fetched atomic.Int64
+	in := rangedInput("s3://b/x.parquet", data, &calls, &fetched)
+	readAt := in.ReadAt
+	in.ReadAt = func(ctx context.Context, p []byte, off int64) (int, error) {
+		if off == 0 {
+			return 0, fmt.Errorf("read s3://b/x.parquet: %w", denied)
+		}
+		return readAt(ctx, p, off)
+	}
+	plan, err := Spec{Actions: []string{"REJECT"}}.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &Query{Inputs: []Input{in}, Workers: 1, Filter: plan.Filter}
+	_, _, err = q.Count(context.Background())
+	if !errors.Is(err, denied) || err.Error() != "read s3://b/x.parquet: access denied" {
+		t.Fatalf("count = %v; want the bucket's error as it is", err)
 	}
 }

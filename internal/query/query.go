@@ -191,16 +191,18 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 	if f, ok := rc.(*remoteFile); ok {
 		isParquet, err := f.isParquet()
 		if err != nil {
-			return &record.SourceError{Source: in.Name, Err: err}
+			return err // the store's, naming the object
 		}
 		if isParquet {
 			return rd.readParquet(ctx, in, rc, visit)
 		}
 		// Named .parquet but not Parquet: read it as a stream.
 		rc.Close()
-		if rc, err = in.Open(ctx); err != nil {
+		stream, err := in.Open(ctx)
+		if err != nil {
 			return err
 		}
+		rc = stream
 		rd.counter = countingReader{ctx: ctx, r: rc}
 	}
 	if isParquetFile(rc) {

@@ -188,9 +188,12 @@ type partitionRun struct {
 // and returns where the listing should start again, or "" to go on: at the
 // window's first partition when the key's partition is before it and at
 // least jumpAfter hours away, past all the partitions under these folders
-// once jumpAfter keys in a row have come after the window.
+// once jumpAfter keys in a row have come whose date (or year) is after the
+// window. The date, not the partition: a layout that does not pad its
+// hours (or months, days) lists hour=10 to 19 before hour=2, so a key after
+// the window says nothing of the keys after it within its date.
 func (r *partitionRun) past(key string, to time.Time, w Window) string {
-	end, ok := parquetio.PartitionsEnd(key)
+	end, from, ok := parquetio.PartitionsEnd(key)
 	if !ok {
 		return ""
 	}
@@ -206,6 +209,9 @@ func (r *partitionRun) past(key string, to time.Time, w Window) string {
 		}
 		next, _ = parquetio.PartitionSeek(key, first)
 	} else {
+		if w.Until.IsZero() || !from.After(w.Until) {
+			return ""
+		}
 		if r.n++; r.n < jumpAfter {
 			return ""
 		}

@@ -67,6 +67,9 @@ func (v *listValue) String() string {
 
 func (v *listValue) Type() string { return "strings" }
 
+// GetSlice tells cobra's completion that the flag may be given again.
+func (v *listValue) GetSlice() []string { return *v.p }
+
 type repeatedValue struct {
 	p   *[]string
 	set bool
@@ -89,3 +92,6 @@ func (v *repeatedValue) String() string {
 }
 
 func (v *repeatedValue) Type() string { return "stringArray" }
+
+// GetSlice tells cobra's completion that the flag may be given again.
+func (v *repeatedValue) GetSlice() []string { return *v.p }

@@ -4,7 +4,15 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+)
+
+// Shell completion offers a flag again after it was given only if its value
+// says it takes several.
+var (
+	_ cobra.SliceValue = (*listValue)(nil)
+	_ cobra.SliceValue = (*repeatedValue)(nil)
 )
 
 func TestListFlagsParseAsPflagDoes(t *testing.T) {

@@ -43,11 +43,11 @@ type Store struct {
 	dirs map[string]listedDir
 }
 
-// listedDir is a directory's entries as read at one time, and its
-// modification time then.
+// listedDir is a directory's entries as read at one time, its
+// modification time then, and when they were read.
 type listedDir struct {
-	mod     time.Time
-	entries []entry
+	mod, read time.Time
+	entries   []entry
 }
 
 // maxListedDirs bounds Store.dirs.
@@ -55,8 +55,15 @@ const maxListedDirs = 16
 
 // dirSettled is how long before a directory is read its last change must
 // lie for its entries to be kept: a change after the read then gives it
-// another modification time, even with a coarse file system clock.
-const dirSettled = time.Second
+// another modification time, even with a coarse file system clock (FAT's
+// is 2 s).
+const dirSettled = 3 * time.Second
+
+// dirKept is how long entries are kept: as long as one listing that jumps
+// takes, not the hours of a query --follow, so that what the modification
+// time cannot tell (a symbolic link whose target came or went) is seen at
+// the next poll.
+const dirKept = 10 * time.Second
 
 var _ objstore.Store = (*Store)(nil)
 
@@ -160,7 +167,7 @@ func (s *Store) readDir(dir, base string) ([]entry, error) {
 	s.mu.Lock()
 	d, ok := s.dirs[dir]
 	s.mu.Unlock()
-	if ok && d.mod.Equal(info.ModTime()) {
+	if ok && d.mod.Equal(info.ModTime()) && time.Since(d.read) < dirKept {
 		return d.entries, nil
 	}
 	read := time.Now()
@@ -190,7 +197,7 @@ func (s *Store) readDir(dir, base string) ([]entry, error) {
 		if s.dirs == nil || len(s.dirs) >= maxListedDirs {
 			s.dirs = map[string]listedDir{}
 		}
-		s.dirs[dir] = listedDir{mod: info.ModTime(), entries: entries}
+		s.dirs[dir] = listedDir{mod: info.ModTime(), read: read, entries: entries}
 		s.mu.Unlock()
 	}
 	return entries, nil

@@ -278,8 +278,11 @@ func (r *objectReader) get() error {
 		r.resp = resp
 		r.drop()
 		return &readError{msg: fmt.Sprintf("asked for the bytes from %d on, got them from %d on", r.off, start)}
-	default:
+	case total >= 0:
 		r.size = total
+	}
+	if r.etag == "" {
+		r.etag = etag // a range asked for without one: the rest must match it
 	}
 	r.s.counters.ResumedBytes.Add(r.off - r.start)
 	r.resp = resp
