@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,8 +103,8 @@ func acquire(ctx context.Context, t *Target, opts Options) (*lease, context.Cont
 	}
 	l := &lease{
 		t: t, cp: cp,
-		refresh: cmpOr(opts.LockRefresh, defaultLockRefresh),
-		stale:   cmpOr(opts.LockStale, defaultLockStale),
+		refresh: cmp.Or(opts.LockRefresh, defaultLockRefresh),
+		stale:   cmp.Or(opts.LockStale, defaultLockStale),
 		now:     time.Now,
 	}
 	host, _ := os.Hostname()
@@ -156,13 +157,6 @@ func acquire(ctx context.Context, t *Target, opts Options) (*lease, context.Cont
 	l.cancel, l.stop, l.done = cancel, make(chan struct{}), make(chan struct{})
 	go l.keep(lctx)
 	return l, lctx, nil
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }
 
 func (l *lease) body() []byte {
