@@ -71,41 +71,11 @@ func parquetLines(n int) []string {
 	return lines
 }
 
-func awsParquet(t *testing.T, lines []string) []byte {
+// writeParquet writes rows as parquet-go does, rowsPerGroup to a row group.
+func writeParquet[T any](t *testing.T, rows []T, rowsPerGroup int64) []byte {
 	t.Helper()
-	ptr := func(s string) *string {
-		if s == "-" {
-			return nil
-		}
-		return &s
-	}
-	num32 := func(s string) *int32 {
-		if s == "-" {
-			return nil
-		}
-		n, _ := strconv.Atoi(s)
-		v := int32(n)
-		return &v
-	}
-	num64 := func(s string) *int64 {
-		if s == "-" {
-			return nil
-		}
-		n, _ := strconv.ParseInt(s, 10, 64)
-		return &n
-	}
-	var rows []awsRow
-	for _, l := range lines {
-		f := strings.Fields(l)
-		vpc := "vpc-1"
-		rows = append(rows, awsRow{
-			Version: 2, AccountID: ptr(f[1]), InterfaceID: ptr(f[2]), SrcAddr: ptr(f[3]), DstAddr: ptr(f[4]),
-			SrcPort: num32(f[5]), DstPort: num32(f[6]), Protocol: num32(f[7]), Packets: num64(f[8]), Bytes: num64(f[9]),
-			Start: *num64(f[10]), End: *num64(f[11]), Action: ptr(f[12]), LogStatus: ptr(f[13]), VpcID: &vpc, TCPFlags: num32("2"),
-		})
-	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[awsRow](&buf, parquet.MaxRowsPerRowGroup(500))
+	w := parquet.NewGenericWriter[T](&buf, parquet.MaxRowsPerRowGroup(rowsPerGroup))
 	if _, err := w.Write(rows); err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +83,83 @@ func awsParquet(t *testing.T, lines []string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// nullText, nullInt32 and nullInt64 are a field of a text record as a
+// Parquet value: nil (NULL) for "-".
+func nullText(s string) *string {
+	if s == "-" {
+		return nil
+	}
+	return &s
+}
+
+func nullInt64(t *testing.T, s string) *int64 {
+	if s == "-" {
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &n
+}
+
+func nullInt32(t *testing.T, s string) *int32 {
+	if n := nullInt64(t, s); n != nil {
+		v := int32(*n)
+		return &v
+	}
+	return nil
+}
+
+// answer runs spec on inputs, two workers and inFlight inputs opened ahead,
+// and returns the answer as text and how many groups or records it holds.
+func answer(t *testing.T, spec Spec, inputs []Input, inFlight int) (string, int64, Stats) {
+	t.Helper()
+	plan, err := spec.Plan()
+	if err != nil {
+		t.Fatalf("%+v: %v", spec, err)
+	}
+	q := &Query{Inputs: inputs, Bounds: spec.Bounds(), Workers: 2, InFlight: inFlight}
+	if plan.Filter != nil {
+		q.Filter = plan.Filter
+	}
+	if plan.Grouped() {
+		groups, st, err := q.Aggregate(context.Background(), plan.Keys, plan.SortBy, plan.Top)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", inputs[0].Name, spec, err)
+		}
+		return fmt.Sprint(groups), int64(len(groups)), st
+	}
+	n, st, err := q.Count(context.Background())
+	if err != nil {
+		t.Fatalf("%s %+v: %v", inputs[0].Name, spec, err)
+	}
+	return strconv.FormatInt(n, 10), n, st
+}
+
+// awsV2Row is the fourteen fields of a text record f as AWS writes them
+// in Parquet, in a row of format version.
+func awsV2Row(t *testing.T, version int32, f []string) awsRow {
+	return awsRow{
+		Version: version, AccountID: nullText(f[1]), InterfaceID: nullText(f[2]), SrcAddr: nullText(f[3]), DstAddr: nullText(f[4]),
+		SrcPort: nullInt32(t, f[5]), DstPort: nullInt32(t, f[6]), Protocol: nullInt32(t, f[7]), Packets: nullInt64(t, f[8]), Bytes: nullInt64(t, f[9]),
+		Start: *nullInt64(t, f[10]), End: *nullInt64(t, f[11]), Action: nullText(f[12]), LogStatus: nullText(f[13]),
+	}
+}
+
+func awsParquet(t *testing.T, lines []string) []byte {
+	t.Helper()
+	var rows []awsRow
+	for _, l := range lines {
+		f := strings.Fields(l)
+		vpc := "vpc-1"
+		row := awsV2Row(t, 2, f)
+		row.VpcID, row.TCPFlags = &vpc, nullInt32(t, "2")
+		rows = append(rows, row)
+	}
+	return writeParquet(t, rows, 500)
 }
 
 func exportParquet(t *testing.T, lines []string) []byte {
@@ -161,33 +208,12 @@ func TestParquetAnswersEqualText(t *testing.T) {
 		{GroupBy: "srcaddr", Top: 10, Since: t0.Add(time.Hour)},
 	}
 	for _, spec := range specs {
-		plan, err := spec.Plan()
-		if err != nil {
-			t.Fatal(err)
-		}
 		answers := map[string]string{}
 		var records int64
 		for name, inputs := range sources {
-			q := &Query{Inputs: inputs, Bounds: spec.Bounds(), Workers: 2}
-			if plan.Filter != nil {
-				q.Filter = plan.Filter
-			}
-			if plan.Grouped() {
-				groups, _, err := q.Aggregate(context.Background(), plan.Keys, plan.SortBy, plan.Top)
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				answers[name] = fmt.Sprint(groups)
-				records = int64(len(groups))
-				continue
-			}
-			n, st, err := q.Count(context.Background())
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			answers[name] = strconv.FormatInt(n, 10)
-			records = n
-			if name == "export" && spec.Since.IsZero() && spec.Until.IsZero() && spec.Actions == nil && st.Records != int64(len(lines)) {
+			var st Stats
+			answers[name], records, st = answer(t, spec, inputs, 0)
+			if name == "export" && spec.GroupBy == "" && spec.Since.IsZero() && spec.Until.IsZero() && spec.Actions == nil && st.Records != int64(len(lines)) {
 				t.Errorf("%+v: read %d records of the export, want all %d", spec, st.Records, len(lines))
 			}
 		}
@@ -271,51 +297,17 @@ func customLines(n int) []string {
 
 func awsCustomParquet(t *testing.T, lines []string) []byte {
 	t.Helper()
-	text := func(s string) *string {
-		if s == "-" {
-			return nil
-		}
-		return &s
-	}
-	num := func(s string) *int64 {
-		if s == "-" {
-			return nil
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &n
-	}
-	num32 := func(s string) *int32 {
-		if n := num(s); n != nil {
-			v := int32(*n)
-			return &v
-		}
-		return nil
-	}
 	var rows []awsCustomRow
 	for _, l := range lines {
 		f := strings.Fields(l)
+		row := awsV2Row(t, 8, f)
+		row.VpcID, row.TCPFlags = nullText(f[14]), nullInt32(t, f[15])
 		rows = append(rows, awsCustomRow{
-			awsRow: awsRow{
-				Version: 8, AccountID: text(f[1]), InterfaceID: text(f[2]), SrcAddr: text(f[3]), DstAddr: text(f[4]),
-				SrcPort: num32(f[5]), DstPort: num32(f[6]), Protocol: num32(f[7]), Packets: num(f[8]), Bytes: num(f[9]),
-				Start: *num(f[10]), End: *num(f[11]), Action: text(f[12]), LogStatus: text(f[13]),
-				VpcID: text(f[14]), TCPFlags: num32(f[15]),
-			},
-			SubnetID: text(f[16]), PktSrcAddr: text(f[17]), FlowDirection: text(f[18]), TrafficPath: num32(f[19]), RejectReason: text(f[20]),
+			awsRow:   row,
+			SubnetID: nullText(f[16]), PktSrcAddr: nullText(f[17]), FlowDirection: nullText(f[18]), TrafficPath: nullInt32(t, f[19]), RejectReason: nullText(f[20]),
 		})
 	}
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[awsCustomRow](&buf, parquet.MaxRowsPerRowGroup(700))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return writeParquet(t, rows, 700)
 }
 
 // TestAWSParquetCustomFields asks questions of the fields of custom formats
@@ -341,35 +333,13 @@ func TestAWSParquetCustomFields(t *testing.T) {
 		{GroupBy: "pkt_srcaddr/24", Top: 3, Where: "flow-direction egress"},
 	}
 	for _, spec := range specs {
-		plan, err := spec.Plan()
-		if err != nil {
-			t.Fatalf("%+v: %v", spec, err)
-		}
 		answers := map[string]string{}
 		for name, inputs := range sources {
-			q := &Query{Inputs: inputs, Bounds: spec.Bounds(), Workers: 2}
-			if plan.Filter != nil {
-				q.Filter = plan.Filter
+			var n int64
+			answers[name], n, _ = answer(t, spec, inputs, 0)
+			if n < 2 {
+				t.Errorf("%s %+v: %d groups or records, too few to compare", name, spec, n)
 			}
-			if plan.Grouped() {
-				groups, _, err := q.Aggregate(context.Background(), plan.Keys, plan.SortBy, plan.Top)
-				if err != nil {
-					t.Fatalf("%s %+v: %v", name, spec, err)
-				}
-				if len(groups) < 2 {
-					t.Errorf("%s %+v: %d groups, too few to compare", name, spec, len(groups))
-				}
-				answers[name] = fmt.Sprint(groups)
-				continue
-			}
-			n, _, err := q.Count(context.Background())
-			if err != nil {
-				t.Fatalf("%s %+v: %v", name, spec, err)
-			}
-			if n == 0 {
-				t.Errorf("%s %+v: nothing matched", name, spec)
-			}
-			answers[name] = strconv.FormatInt(n, 10)
 		}
 		if answers["text"] != answers["parquet"] {
 			t.Errorf("%+v:\ntext:    %s\nparquet: %s", spec, answers["text"], answers["parquet"])
@@ -489,37 +459,15 @@ func TestParquetInABucketIsReadByRanges(t *testing.T) {
 			{Actions: []string{"REJECT"}, Since: t0.Add(20 * time.Minute), Count: true}, // decodes
 			{GroupBy: "srcaddr/16", Top: 3},
 		} {
-			plan, err := spec.Plan()
-			if err != nil {
-				t.Fatal(err)
-			}
 			var calls, fetched atomic.Int64
-			answer := func(inputs []Input) (string, Stats) {
-				q := &Query{Inputs: inputs, Bounds: spec.Bounds(), Workers: 2, InFlight: inFlight}
-				if plan.Filter != nil {
-					q.Filter = plan.Filter
-				}
-				if plan.Grouped() {
-					groups, st, err := q.Aggregate(context.Background(), plan.Keys, plan.SortBy, plan.Top)
-					if err != nil {
-						t.Fatal(err)
-					}
-					return fmt.Sprint(groups), st
-				}
-				n, st, err := q.Count(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				return strconv.FormatInt(n, 10), st
-			}
 			var streams, ranged []Input
 			for i, f := range files {
 				name := fmt.Sprintf("p%d.parquet", i)
 				streams = append(streams, memInput(name, f))
 				ranged = append(ranged, rangedInput(name, f, &calls, &fetched))
 			}
-			want, _ := answer(streams)
-			got, st := answer(ranged)
+			want, _, _ := answer(t, spec, streams, inFlight)
+			got, _, st := answer(t, spec, ranged, inFlight)
 			if got != want {
 				t.Errorf("in flight %d, %+v: %s by ranges, %s as streams", inFlight, spec, got, want)
 			}
