@@ -692,7 +692,7 @@ func (rd *Reader) fillCustom(i int, fd record.Field, v *vector, f *File) error {
 		}
 	default:
 		n := v.ints[i]
-		if n < 0 || uint64(n) > fd.Max() {
+		if !inRange(fd, n) {
 			return fmt.Errorf("%s: %s %d out of range", f.name, fd, n)
 		}
 		switch fd {
@@ -708,15 +708,12 @@ func (rd *Reader) fillCustom(i int, fd record.Field, v *vector, f *File) error {
 	return nil
 }
 
-// inRange reports whether n fits the record field fd.
+// inRange reports whether n fits the record field fd: a number (a port,
+// a counter, tcp_flags) from 0 to its largest; times and the version as
+// they are.
 func inRange(fd record.Field, n int64) bool {
-	switch fd {
-	case record.SrcPort, record.DstPort:
-		return n >= 0 && n <= 65535
-	case record.Protocol:
-		return n >= 0 && n <= 255
-	case record.Packets, record.Bytes:
-		return n >= 0
+	if fd.Kind() == record.KindNumber {
+		return n >= 0 && uint64(n) <= fd.Max()
 	}
 	return true
 }

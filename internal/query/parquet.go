@@ -252,9 +252,10 @@ func (r remoteBytes) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // isParquetFile reports whether rc is a file that starts with Parquet's
-// magic bytes. A file's first bytes are read on their own: Parquet is read
-// from its footer, and filling the stream's buffer first would read 64 KiB
-// that nothing uses.
+// magic bytes, read on their own: Parquet is read from its footer, and
+// filling the stream's buffer first would read 64 KiB that nothing uses.
+// It is asked of files named .parquet only; any other file is sniffed in
+// that buffer, which its text needs anyway, without a read more.
 func isParquetFile(rc io.Reader) bool {
 	f, ok := rc.(*os.File)
 	if !ok {

@@ -205,7 +205,7 @@ func (rd *reader) read(ctx context.Context, in Input, visit func(*record.Record)
 		rc = stream
 		rd.counter = countingReader{ctx: ctx, r: rc}
 	}
-	if isParquetFile(rc) {
+	if parquetio.IsParquetKey(in.Name) && isParquetFile(rc) {
 		return rd.readParquet(ctx, in, rc, visit)
 	}
 	rd.raw.Reset(&rd.counter)

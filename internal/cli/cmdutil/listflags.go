@@ -17,25 +17,30 @@ import (
 // CSV record, so a quoted item may hold a comma. The flag starts out empty.
 func ListVar(fl *pflag.FlagSet, p *[]string, name, usage string) {
 	*p = nil
-	fl.Var(&listValue{p: p}, name, usage)
+	fl.Var(&listValue{p: p, split: true}, name, usage)
 }
 
 // RepeatedVar defines a flag that repeats, one value a time, taken as it
 // is: --flowlog a --flowlog b. The flag starts out empty.
 func RepeatedVar(fl *pflag.FlagSet, p *[]string, name, usage string) {
 	*p = nil
-	fl.Var(&repeatedValue{p: p}, name, usage)
+	fl.Var(&listValue{p: p}, name, usage)
 }
 
+// listValue is the value of both: split says a value is a list.
 type listValue struct {
-	p   *[]string
-	set bool
+	p     *[]string
+	split bool
+	set   bool
 }
 
 func (v *listValue) Set(s string) error {
-	items, err := splitList(s)
-	if err != nil {
-		return err
+	items := []string{s}
+	if v.split {
+		var err error
+		if items, err = splitList(s); err != nil {
+			return err
+		}
 	}
 	if !v.set {
 		*v.p = nil
@@ -65,33 +70,13 @@ func (v *listValue) String() string {
 	return "[" + strings.Join(*v.p, ",") + "]"
 }
 
-func (v *listValue) Type() string { return "strings" }
+// Type is pflag's name for the kind of flag, which help and the docs show.
+func (v *listValue) Type() string {
+	if v.split {
+		return "strings"
+	}
+	return "stringArray"
+}
 
 // GetSlice tells cobra's completion that the flag may be given again.
 func (v *listValue) GetSlice() []string { return *v.p }
-
-type repeatedValue struct {
-	p   *[]string
-	set bool
-}
-
-func (v *repeatedValue) Set(s string) error {
-	if !v.set {
-		*v.p = nil
-	}
-	*v.p = append(*v.p, s)
-	v.set = true
-	return nil
-}
-
-func (v *repeatedValue) String() string {
-	if len(*v.p) == 0 {
-		return ""
-	}
-	return "[" + strings.Join(*v.p, ",") + "]"
-}
-
-func (v *repeatedValue) Type() string { return "stringArray" }
-
-// GetSlice tells cobra's completion that the flag may be given again.
-func (v *repeatedValue) GetSlice() []string { return *v.p }

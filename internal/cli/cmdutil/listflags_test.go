@@ -10,10 +10,7 @@ import (
 
 // Shell completion offers a flag again after it was given only if its value
 // says it takes several.
-var (
-	_ cobra.SliceValue = (*listValue)(nil)
-	_ cobra.SliceValue = (*repeatedValue)(nil)
-)
+var _ cobra.SliceValue = (*listValue)(nil)
 
 func TestListFlagsParseAsPflagDoes(t *testing.T) {
 	for _, tc := range []struct {
