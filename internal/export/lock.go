@@ -240,6 +240,13 @@ func (l *lease) check(ctx context.Context) error {
 	body := l.body()
 	tag, err := l.cp.PutIf(ctx, l.t.key(lockKey), bytes.NewReader(body), int64(len(body)), l.tag)
 	if errors.Is(err, objstore.ErrPrecondition) {
+		// A refresh whose answer was lost may have landed all the same
+		// (and been retried against the old tag): the lock is still this
+		// export's if it holds this export's ID, which no other writes.
+		if cur, holder, rerr := l.read(ctx); rerr == nil && holder.ID == l.info.ID {
+			l.tag, l.lastOK = cur, l.now()
+			return nil
+		}
 		l.lost = &LostLockError{Target: l.t.String(), Err: err}
 		return l.lost
 	}

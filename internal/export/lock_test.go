@@ -198,3 +198,45 @@ func TestRefreshKeepsTheLock(t *testing.T) {
 		t.Fatalf("the holder's context ended: %v", context.Cause(lctx))
 	}
 }
+
+// landedStore is a folder whose first refresh of the lock lands but is
+// answered with a failed precondition: a reply lost, and the retry turned
+// down because the first attempt had already changed the tag.
+type landedStore struct {
+	*local.Store
+	refreshed atomic.Bool
+}
+
+func (s *landedStore) PutIf(ctx context.Context, key string, body io.ReadSeeker, size int64, ifMatch string) (string, error) {
+	tag, err := s.Store.PutIf(ctx, key, body, size, ifMatch)
+	if err == nil && ifMatch != "" && !s.refreshed.Swap(true) {
+		return "", objstore.ErrPrecondition
+	}
+	return tag, err
+}
+
+// TestRefreshThatLandedKeepsTheLock: a refresh that landed though its
+// answer said otherwise does not count as a lost lock, and the next
+// refresh goes on from the tag the lock has.
+func TestRefreshThatLandedKeepsTheLock(t *testing.T) {
+	ls, err := local.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &landedStore{Store: ls}
+	tg := &Target{Store: store}
+	ctx := context.Background()
+	l, _, err := acquire(ctx, tg, Options{LockRefresh: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.release(ctx)
+	for i := range 2 {
+		if err := l.check(ctx); err != nil {
+			t.Fatalf("refresh %d: %v", i+1, err)
+		}
+	}
+	if !store.refreshed.Load() {
+		t.Fatal("no refresh was answered with a failed precondition: the test tested nothing")
+	}
+}
