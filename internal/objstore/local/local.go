@@ -267,7 +267,17 @@ func (s *Store) Put(ctx context.Context, key string, body io.ReadSeeker, size in
 	if size < 0 {
 		return fmt.Errorf("put %s: negative size %d", s.describe(key), size)
 	}
-	_, err := s.write(ctx, key, io.LimitReader(body, size), func(n int64) error {
+	_, err := s.write(ctx, key, io.LimitReader(body, size), exactly(body, size), nil)
+	if err != nil {
+		return fmt.Errorf("put %s: %w", s.describe(key), err)
+	}
+	return nil
+}
+
+// exactly is the check, once size bytes of body were written, that body
+// held size bytes: no fewer, and none left over.
+func exactly(body io.Reader, size int64) func(written int64) error {
+	return func(n int64) error {
 		if n != size {
 			return fmt.Errorf("body has %d bytes, want %d", n, size)
 		}
@@ -275,11 +285,7 @@ func (s *Store) Put(ctx context.Context, key string, body io.ReadSeeker, size in
 			return fmt.Errorf("body has more than %d bytes", size)
 		}
 		return nil
-	}, nil)
-	if err != nil {
-		return fmt.Errorf("put %s: %w", s.describe(key), err)
 	}
-	return nil
 }
 
 // Write stores what r yields under key, for a body whose size is not known

@@ -239,3 +239,20 @@ func TestListAfterChangesInAListedFolder(t *testing.T) {
 		t.Errorf("after removing a file: %d keys, web-0003 there: %v", len(got), slices.Contains(got, "web-0003.log.gz"))
 	}
 }
+
+// TestPutIfRefusesAWrongSize: a conditional write holds its body to its
+// size as Put does, in both directions.
+func TestPutIfRefusesAWrongSize(t *testing.T) {
+	s, err := local.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{5, 15} {
+		if _, err := s.PutIf(t.Context(), "k", bytes.NewReader(make([]byte, 10)), size, ""); err == nil || !strings.Contains(err.Error(), "body has") {
+			t.Errorf("PutIf of 10 bytes as %d: %v", size, err)
+		}
+	}
+	if _, err := s.Stat(t.Context(), "k"); !errors.Is(err, objstore.ErrNotFound) {
+		t.Errorf("a refused PutIf left an object: %v", err)
+	}
+}

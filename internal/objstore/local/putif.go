@@ -29,12 +29,7 @@ func (s *Store) PutIf(ctx context.Context, key string, body io.ReadSeeker, size 
 		return "", fmt.Errorf("put %s: negative size %d", s.describe(key), size)
 	}
 	h := sha256.New()
-	_, err := s.write(ctx, key, io.TeeReader(io.LimitReader(body, size), h), func(n int64) error {
-		if n != size {
-			return fmt.Errorf("body has %d bytes, want %d", n, size)
-		}
-		return nil
-	}, func(tmp, path string) error {
+	_, err := s.write(ctx, key, io.TeeReader(io.LimitReader(body, size), h), exactly(body, size), func(tmp, path string) error {
 		if ifMatch == "" {
 			err := os.Link(tmp, path)
 			if errors.Is(err, fs.ErrExist) {
