@@ -394,23 +394,26 @@ func (s *Store) Stat(ctx context.Context, key string) (objstore.Object, error) {
 // Put sends one PutObject: S3 makes an object visible only once all of it
 // has arrived. The body is seekable, so the SDK can rewind it to retry.
 func (s *Store) Put(ctx context.Context, key string, r io.ReadSeeker, size int64) error {
-	// A body of the wrong length would fail in the HTTP transport, which
-	// looks like a connection error and is retried; say what is wrong.
-	if n, err := remaining(r); err != nil {
-		return fmt.Errorf("put %s: %w", s.name(key), err)
-	} else if n != size {
-		return fmt.Errorf("put %s: body has %d bytes, want %d", s.name(key), n, size)
-	}
-	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        &s.bucket,
-		Key:           &key,
-		Body:          r,
-		ContentLength: aws.Int64(size),
-	})
+	in, err := s.putInput(key, r, size)
 	if err != nil {
+		return err
+	}
+	if _, err := s.client.PutObject(ctx, in); err != nil {
 		return s.wrap(ctx, "put", key, objstore.ErrNoSuchBucket, err)
 	}
 	return nil
+}
+
+// putInput is the PutObject of body under key, once body is found to hold
+// size bytes: a body of the wrong length would fail in the HTTP transport,
+// which looks like a connection error and is retried.
+func (s *Store) putInput(key string, r io.ReadSeeker, size int64) (*s3.PutObjectInput, error) {
+	if n, err := remaining(r); err != nil {
+		return nil, fmt.Errorf("put %s: %w", s.name(key), err)
+	} else if n != size {
+		return nil, fmt.Errorf("put %s: body has %d bytes, want %d", s.name(key), n, size)
+	}
+	return &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: r, ContentLength: aws.Int64(size)}, nil
 }
 
 // PutIf sends a conditional PutObject: If-None-Match: * to create, If-Match:
@@ -419,16 +422,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.ReadSeeker, size int64
 // conditional write, or the 404 of an If-Match on a missing key) wraps
 // objstore.ErrPrecondition.
 func (s *Store) PutIf(ctx context.Context, key string, r io.ReadSeeker, size int64, ifMatch string) (string, error) {
-	if n, err := remaining(r); err != nil {
-		return "", fmt.Errorf("put %s: %w", s.name(key), err)
-	} else if n != size {
-		return "", fmt.Errorf("put %s: body has %d bytes, want %d", s.name(key), n, size)
-	}
-	in := &s3.PutObjectInput{
-		Bucket:        &s.bucket,
-		Key:           &key,
-		Body:          r,
-		ContentLength: aws.Int64(size),
+	in, err := s.putInput(key, r, size)
+	if err != nil {
+		return "", err
 	}
 	if ifMatch == "" {
 		in.IfNoneMatch = aws.String("*")
